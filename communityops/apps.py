@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CommunityopsConfig(AppConfig):
+    name = "communityops"
+    verbose_name = "communityops"

@@ -1,0 +1,28 @@
+"""The four roles of the team. Each is a Django auth Group, created with its permissions by a data
+migration (`members/migrations/0002_roles.py`); a user may hold several."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    OPERATOR = "operator", _("Operator")
+    AGENT = "agent", _("Customer-service agent")
+    MANAGER = "manager", _("Manager")
+    ADMIN = "admin", _("Admin")
+
+
+def user_roles(user) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_communityops_roles", None)
+    if cached is None:
+        cached = set(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
+        if user.is_superuser:
+            cached.add(Role.ADMIN)
+        user._communityops_roles = cached
+    return cached
+
+
+def has_role(user, *roles: str) -> bool:
+    return bool(user_roles(user) & set(roles))

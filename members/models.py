@@ -1,0 +1,245 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from communityops.money import ZERO, MoneyField
+
+
+class TagCategory(models.Model):
+    """A heading of the codebook (密码本), e.g. 'concern' or 'wish'."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("tag category")
+        verbose_name_plural = _("tag categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    """A short code of the codebook: '3' = acne, 'D' = wants acne fixed."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    category = models.ForeignKey(TagCategory, on_delete=models.PROTECT, related_name="tags", verbose_name=_("category"))
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["category__position", "code"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class MemberQuerySet(models.QuerySet):
+    def active_within(self, days: int, *, now=None):
+        """Members the shop saw active in the last `days` days."""
+        now = now or timezone.now()
+        return self.filter(last_active_at__gte=now - timezone.timedelta(days=days))
+
+    def in_group(self, group):
+        """Members with an open (invited or active) membership in `group`."""
+        return self.filter(memberships__group=group, memberships__status__in=Membership.OPEN_STATUSES)
+
+
+class Member(models.Model):
+    """A customer (客户) of the shop; B2B here: the owner of a pharmacy or a clinic."""
+
+    external_id = models.CharField(_("external id"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, help_text=_("E.164, e.g. +8613800138000"))
+    region = models.CharField(_("region"), max_length=50, blank=True, db_index=True)
+    store_name = models.CharField(_("store name"), max_length=200, blank=True)
+    wechat_nickname = models.CharField(_("WeChat nickname"), max_length=100, blank=True)
+    cumulative_purchase = MoneyField(_("cumulative purchase"), default=ZERO)
+    last_active_at = models.DateTimeField(_("last active"), null=True, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="members", verbose_name=_("tags"))
+    referred_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("referred by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["external_id"]
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        permissions = [
+            ("view_phone", _("Can see members' full phone numbers")),
+            ("import_data", _("Can import groups, members and orders from files")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cumulative_purchase__gte=0), name="member_cumulative_purchase_not_negative"
+            ),
+            models.CheckConstraint(condition=~Q(referred_by=models.F("pk")), name="member_not_self_referred"),
+        ]
+        indexes = [models.Index(fields=["cumulative_purchase"]), models.Index(fields=["last_active_at"])]
+
+    def __str__(self) -> str:
+        return self.name or self.external_id
+
+
+class Group(models.Model):
+    """A WeChat / WeCom / QQ / DingTalk group run as a sales channel."""
+
+    class Tier(models.TextChoices):
+        DAILY = "daily", _("Daily group")
+        FLASH = "flash", _("Flash group")
+        PRECISE = "precise", _("Precise group")
+        SUPER_USER = "super_user", _("Super-user group")
+        LEGACY = "legacy", _("Legacy group")
+
+    class Platform(models.TextChoices):
+        WECHAT = "wechat", _("WeChat")
+        WECOM = "wecom", _("WeCom")
+        QQ = "qq", _("QQ")
+        DINGTALK = "dingtalk", _("DingTalk")
+
+    class Stage(models.TextChoices):
+        ACQUISITION = "acquisition", _("Acquisition")
+        RETENTION = "retention", _("Retention")
+        CONVERSION = "conversion", _("Conversion")
+
+    # WeChat's hard limit; joining by QR scan stops earlier, at 200.
+    DEFAULT_CAPACITY = 500
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, default=Tier.DAILY, db_index=True)
+    platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices, default=Platform.WECHAT)
+    region = models.CharField(_("region"), max_length=50, blank=True, db_index=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_groups",
+        verbose_name=_("owner"),
+    )
+    capacity = models.PositiveIntegerField(_("capacity"), default=DEFAULT_CAPACITY)
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.ACQUISITION)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+        constraints = [models.CheckConstraint(condition=Q(capacity__gte=1), name="group_capacity_positive")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MembershipQuerySet(models.QuerySet):
+    def open(self):
+        """Invited or active: the member counts toward the group's capacity."""
+        return self.filter(status__in=Membership.OPEN_STATUSES)
+
+
+class Membership(models.Model):
+    """A member in a group, from the invitation to leaving or removal."""
+
+    class Status(models.TextChoices):
+        INVITED = "invited", _("Invited")
+        ACTIVE = "active", _("Active")
+        LEFT = "left", _("Left")
+        REMOVED = "removed", _("Removed")
+
+    OPEN_STATUSES = (Status.INVITED, Status.ACTIVE)
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("member"))
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("group"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    joined_at = models.DateTimeField(_("joined"), null=True, blank=True)
+    left_at = models.DateTimeField(_("left"), null=True, blank=True)
+    group_nickname = models.CharField(_("group nickname"), max_length=100, blank=True)
+    strikes = models.PositiveSmallIntegerField(_("strikes"), default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["group", "-joined_at"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            # A member may leave and rejoin (history stays), but holds one open membership at a time.
+            models.UniqueConstraint(
+                fields=["member", "group"],
+                condition=Q(status__in=["invited", "active"]),
+                name="membership_one_open_per_member_group",
+            ),
+            models.CheckConstraint(
+                condition=Q(left_at__isnull=True) | Q(joined_at__isnull=True) | Q(left_at__gte=models.F("joined_at")),
+                name="membership_left_after_joined",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["invited", "active"], left_at__isnull=True)
+                | Q(status__in=["left", "removed"], left_at__isnull=False),
+                name="membership_left_at_matches_status",
+            ),
+        ]
+        indexes = [models.Index(fields=["member", "joined_at"]), models.Index(fields=["group", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.member} @ {self.group}"
+
+
+class ImportJob(models.Model):
+    """A file uploaded in the browser, validated (dry run) and then, once confirmed, imported.
+
+    The database row is the truth about progress; the Celery task only updates it, so the page can poll it.
+    """
+
+    class Kind(models.TextChoices):
+        GROUPS = "groups", _("Groups")
+        MEMBERS = "members", _("Members")
+        ORDERS = "orders", _("Orders")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to validate")
+        VALIDATING = "validating", _("Validating")
+        VALIDATED = "validated", _("Validated, waiting for confirmation")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    skip_invalid = models.BooleanField(_("skip invalid rows"), default=False)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    rows_total = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.original_name}"

@@ -1,0 +1,50 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    # The test settings relax security through the environment; a subprocess must not inherit that.
+    relaxed = {
+        "DJANGO_SETTINGS_MODULE",
+        "DJANGO_DEBUG",
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "SECURE_SSL_REDIRECT",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_HSTS_SECONDS",
+    }
+    base = {k: v for k, v in os.environ.items() if k not in relaxed}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env}, capture_output=True, text=True
+    )
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY="a-real-production-secret-" + "x9Qz" * 12,
+        ALLOWED_HOSTS="ops.example.com",
+        DJANGO_DEBUG="0",
+        COMMUNITYOPS_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+def test_missing_secret_key_refuses_to_start_in_production(tmp_path):
+    result = run_manage("check", DJANGO_DEBUG="0", SECRET_KEY="", COMMUNITYOPS_VAR_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_migrations_match_models(tmp_path):
+    result = run_manage("makemigrations", "--check", "--dry-run", DJANGO_DEBUG="1", COMMUNITYOPS_VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
