@@ -37,3 +37,29 @@ def admin_user(db):
 @pytest.fixture
 def role_users(operator, agent, manager, admin_user):
     return {Role.OPERATOR: operator, Role.AGENT: agent, Role.MANAGER: manager, Role.ADMIN: admin_user}
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server for the session; tests make their own databases on it."""
+    from tests.servers import PostgresServer
+
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server, request):
+    """A fresh, empty database on the session's PostgreSQL, named after the test."""
+    name = "t_" + "".join(ch if ch.isalnum() else "_" for ch in request.node.name.lower())[:50]
+    return postgres_server.create_database(name)
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    from tests.servers import RedisServer
+
+    server = RedisServer().start()
+    yield server
+    server.stop()
