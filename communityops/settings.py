@@ -4,6 +4,7 @@ Every variable is listed in `.env.example`. Production needs SECRET_KEY and ALLO
 DJANGO_DEBUG off the security settings default to what `manage.py check --deploy` asks for.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -165,11 +166,35 @@ CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
+# campaigns: claim and send due reminders (every 30 s), move campaigns draft → live → ended and watch stock.
+CELERY_BEAT_SCHEDULE["reminders-sweep"] = {"task": "campaigns.reminders_sweep", "schedule": env.float("REMINDER_SWEEP_SECONDS", default=30.0)}  # fmt: skip
+CELERY_BEAT_SCHEDULE["campaigns-tick"] = {"task": "campaigns.campaigns_tick", "schedule": env.float("CAMPAIGN_TICK_SECONDS", default=60.0)}  # fmt: skip
 
 # Business settings (organisation-wide thresholds; DESIGN.md names them).
 CORE_MIN_ORDERS = env.int("CORE_MIN_ORDERS", default=2)
 SEGMENT_WINDOW_DAYS = env.int("SEGMENT_WINDOW_DAYS", default=28)
 PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="CN")
+# Campaigns (issue 6): the item-mix check, reminder delivery and its channels.
+CAMPAIGN_HIGH_UNIT_PRICE = Decimal(env.str("CAMPAIGN_HIGH_UNIT_PRICE", default="200.00"))  # "high-unit-price" item at ≥
+CAMPAIGN_CHEAP_PRICE = Decimal(env.str("CAMPAIGN_CHEAP_PRICE", default="30.00"))  # "cheap" item at ≤ …
+CAMPAIGN_HIGH_VOLUME_QUANTITY = env.int("CAMPAIGN_HIGH_VOLUME_QUANTITY", default=100)  # … expected to sell ≥
+CAMPAIGN_RESTOCK_ALERT_RATIO = Decimal(env.str("CAMPAIGN_RESTOCK_ALERT_RATIO", default="0.80"))
+REMINDER_LEASE_SECONDS = env.int("REMINDER_LEASE_SECONDS", default=300)
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
+REMINDER_RETRY_BASE_SECONDS = env.int("REMINDER_RETRY_BASE_SECONDS", default=30)
+REMINDER_LATE_AFTER_SECONDS = env.int("REMINDER_LATE_AFTER_SECONDS", default=120)
+WECOM_ROBOT_WEBHOOK_URL = env.str("WECOM_ROBOT_WEBHOOK_URL", default="")
+WECOM_ROBOT_PER_MINUTE = env.int("WECOM_ROBOT_PER_MINUTE", default=20)
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="communityops@localhost")
+# analytics provides member segments for coupon batches when installed: f(*, group, segment, at) -> member ids.
+COUPON_SEGMENT_PROVIDER = env.str("COUPON_SEGMENT_PROVIDER", default="analytics.segments.segment_member_ids")
 # An import larger than this runs as a Celery task with a progress bar instead of inside the request.
 IMPORT_INLINE_MAX_BYTES = env.int("IMPORT_INLINE_MAX_BYTES", default=512 * 1024)
 

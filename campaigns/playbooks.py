@@ -1,0 +1,132 @@
+"""The pure parts of playbooks: step templates, their placeholders, and when a step falls.
+
+Messages are posted into Chinese WeChat groups, so rendered values (weekday, time) are Chinese whatever
+the operator's UI language is. Nothing here touches the database, so models can validate with it.
+"""
+
+import datetime as dt
+import string
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+# Every placeholder a step template may use, with what it becomes.
+PLACEHOLDERS: dict[str, str] = {
+    "campaign_name": "活动名称",
+    "campaign_time": "活动时间的简称，如“周四10点”",
+    "weekday": "活动日星期，如“周四”",
+    "date": "活动日期，如“11月26日”",
+    "start": "开始时间，如“11月26日 周四 10:00”",
+    "end": "结束时间，如“22:00”",
+    "link": "活动链接",
+    "items": "活动商品清单（名称、活动价、全网最低价）",
+    "group_name": "群名称",
+    "owner": "群主",
+    "amount": "单个红包金额",
+    "count": "红包个数",
+    "minutes_left": "距开始的分钟数（倒计时）",
+    "day": "第几天（从 1 开始）",
+}
+
+WEEKDAYS_ZH = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+_formatter = string.Formatter()
+
+
+def template_errors(template: str) -> list[str]:
+    """Why a template cannot be rendered: an unknown placeholder, a stray brace, an attribute or index."""
+    if not template:
+        return []
+    try:
+        fields = [field for _literal, field, _spec, _conv in _formatter.parse(template) if field is not None]
+    except ValueError:
+        return [_("A curly brace is not closed; write {{ and }} for a literal brace.")]
+    errors = []
+    for field in fields:
+        if field == "":
+            errors.append(_("Empty placeholder {}: name it, e.g. {campaign_time}."))
+        elif field not in PLACEHOLDERS:
+            errors.append(
+                _("Unknown placeholder {%(name)s}. Known: %(known)s.")
+                % {"name": field, "known": ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)}
+            )
+    return errors
+
+
+def render(template: str, context: dict[str, str]) -> str:
+    """Fill a validated template; placeholders without a value (no campaign, say) become empty."""
+    if not template:
+        return ""
+    values = {name: context.get(name, "") for name in PLACEHOLDERS}
+    return template.format_map(values)
+
+
+def short_time(moment: dt.datetime) -> str:
+    """ "周四10点", "周四10点半" or "周四10:15": how teams name a campaign time in red packets."""
+    local = timezone.localtime(moment)
+    if local.minute == 0:
+        clock = f"{local.hour}点"
+    elif local.minute == 30:
+        clock = f"{local.hour}点半"
+    else:
+        clock = f"{local.hour}:{local.minute:02d}"
+    return f"{WEEKDAYS_ZH[local.weekday()]}{clock}"
+
+
+def long_time(moment: dt.datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{local.month}月{local.day}日 {WEEKDAYS_ZH[local.weekday()]} {local:%H:%M}"
+
+
+def items_text(items: Iterable) -> str:
+    """One line per campaign item: name, campaign price and the public price it beats."""
+    lines = []
+    for item in items:
+        line = f"· {item.product.name} 活动价 ¥{item.final_price} （全网最低 ¥{item.product.lowest_public_price}）"
+        if item.is_clearance and item.second_discount_rate:
+            line += " 折上折"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def campaign_context(campaign, items_rendered: str | None = None) -> dict[str, str]:
+    if campaign is None:
+        return {}
+    local_start = timezone.localtime(campaign.starts_at)
+    local_end = timezone.localtime(campaign.ends_at)
+    same_day = local_start.date() == local_end.date()
+    return {
+        "campaign_name": campaign.name,
+        "campaign_time": short_time(campaign.starts_at),
+        "weekday": WEEKDAYS_ZH[local_start.weekday()],
+        "date": f"{local_start.month}月{local_start.day}日",
+        "start": long_time(campaign.starts_at),
+        "end": f"{local_end:%H:%M}" if same_day else long_time(campaign.ends_at),
+        "link": campaign.landing_url,
+        "items": items_rendered if items_rendered is not None else items_text(campaign.items.select_related("product")),
+    }
+
+
+def money_text(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def occurrences(step, anchor: dt.datetime) -> list[tuple[int, dt.datetime]]:
+    """When `step` falls, relative to the `anchor` instant: [(occurrence number, aware due time), …]."""
+    local = timezone.localtime(anchor)
+    tz = local.tzinfo
+    if step.anchor == "daily":
+        return [
+            (index, dt.datetime.combine(local.date() + dt.timedelta(days=index), step.at_time, tzinfo=tz))
+            for index in range(step.repeat_days)
+        ]
+    if step.at_time is not None:
+        day = local.date() + dt.timedelta(days=step.offset_days)
+        return [(0, _aware(dt.datetime.combine(day, step.at_time), tz))]
+    return [(0, anchor + dt.timedelta(days=step.offset_days, minutes=step.offset_minutes))]
+
+
+def _aware(naive: dt.datetime, tz) -> dt.datetime:
+    # zoneinfo resolves a wall time in a DST gap or overlap by `fold`; Asia/Shanghai has none today.
+    return naive.replace(tzinfo=tz)
