@@ -1,10 +1,19 @@
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
+from .access import VIEW_GROUPS, VIEW_MEMBERS, can, menu_for
 from .roles import Role, has_role
 
 
 def home(request):
-    """Send each role to the page it starts its day on."""
-    if has_role(request.user, Role.ADMIN, Role.OPERATOR, Role.MANAGER):
+    """Send each role to the page it starts its day on: operators, managers and admins to the groups,
+    agents to the members. A user without any role gets the 403 page saying so, not a blank page."""
+    if has_role(request.user, Role.ADMIN, Role.OPERATOR, Role.MANAGER) and can(request.user, VIEW_GROUPS):
         return redirect("members:group-list")
-    return redirect("members:member-list")
+    if can(request.user, VIEW_MEMBERS):
+        return redirect("members:member-list")
+    menu = menu_for(request.user, request.path)
+    if menu:
+        return redirect(menu[0].url)
+    raise PermissionDenied(_("Your account has no role yet. Ask an admin to give you one."))

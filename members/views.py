@@ -1,17 +1,135 @@
-from django.http import HttpResponse
+"""Members and groups pages: lists with filters (htmx swaps the results), and details. Thin: access check,
+a selector, render. Phone numbers reach templates only through `phone_for` (the `phone` template filter)."""
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+
+from communityops.access import VIEW_GROUPS, VIEW_MEMBERS, VIEW_MEMBERSHIPS, VIEW_ORDERS, can, require_perms
+
+from . import selectors
+from .filters import GroupFilter, MemberFilter
+from .models import Group, Member
+
+PAGE_SIZE = 50
 
 
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _wants_partial(request) -> bool:
+    """An htmx request from the page itself gets only the results; a history restore needs the whole page."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request and not htmx.boosted
+
+
+def _render_list(request, *, page_template: str, partial_template: str, context: dict):
+    template = partial_template if _wants_partial(request) else page_template
+    response = render(request, template, context)
+    # The same URL answers a page or a fragment: caches must key on the htmx header.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _query_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+@require_perms(VIEW_MEMBERS)
 def member_list(request):
-    return HttpResponse("members")
+    filterset = MemberFilter(request.GET or None, queryset=selectors.member_list(user=request.user), request=request)
+    queryset = filterset.qs if filterset.is_bound else filterset.queryset
+    page = _page(request, queryset)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "members": page.object_list,
+        "query": _query_without_page(request),
+        "is_filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
+        "can_view_orders": can(request.user, VIEW_ORDERS),
+    }
+    return _render_list(
+        request,
+        page_template="members/member_list.html",
+        partial_template="members/partials/_member_results.html",
+        context=context,
+    )
 
 
-def member_detail(request, pk):
-    return HttpResponse("member")
+@require_perms(VIEW_MEMBERS)
+def member_detail(request, pk: int):
+    try:
+        member = selectors.member_get(pk=pk)
+    except Member.DoesNotExist as exc:
+        raise Http404 from exc
+    can_view_orders = can(request.user, VIEW_ORDERS)
+    orders, totals = selectors.member_orders(member=member) if can_view_orders else ([], None)
+    context = {
+        "member": member,
+        "memberships": member.all_memberships,
+        "referrals": selectors.member_referrals(member=member),
+        "orders": orders,
+        "totals": totals,
+        "can_view_orders": can_view_orders,
+        "can_view_groups": can(request.user, VIEW_GROUPS),
+    }
+    return render(request, "members/member_detail.html", context)
 
 
+@require_perms(VIEW_GROUPS)
 def group_list(request):
-    return HttpResponse("groups")
+    filterset = GroupFilter(request.GET or None, queryset=selectors.group_list(user=request.user), request=request)
+    queryset = filterset.qs if filterset.is_bound else filterset.queryset
+    page = _page(request, queryset)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "groups": page.object_list,
+        "query": _query_without_page(request),
+        "is_filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
+    }
+    return _render_list(
+        request,
+        page_template="members/group_list.html",
+        partial_template="members/partials/_group_results.html",
+        context=context,
+    )
 
 
-def group_detail(request, pk):
-    return HttpResponse("group")
+ROSTER_TABS = (selectors.ROSTER_OPEN, selectors.ROSTER_GONE, selectors.ROSTER_ALL)
+
+
+@require_perms(VIEW_GROUPS)
+def group_detail(request, pk: int):
+    try:
+        group = selectors.group_get(pk=pk)
+    except Group.DoesNotExist as exc:
+        raise Http404 from exc
+    can_view_roster = can(request.user, VIEW_MEMBERSHIPS, VIEW_MEMBERS)
+    can_view_orders = can(request.user, VIEW_ORDERS)
+    which = request.GET.get("show", selectors.ROSTER_OPEN)
+    if which not in ROSTER_TABS:
+        which = selectors.ROSTER_OPEN
+    roster = _page(request, selectors.group_roster(group=group, which=which)) if can_view_roster else None
+    orders, totals = selectors.group_orders(group=group) if can_view_orders else ([], None)
+    context = {
+        "group": group,
+        "roster": roster,
+        "show": which,
+        "query": _query_without_page(request),
+        "can_view_roster": can_view_roster,
+        "can_view_orders": can_view_orders,
+        "orders": orders,
+        "totals": totals,
+    }
+    if can_view_roster and _wants_partial(request):
+        response = render(request, "members/partials/_group_roster.html", context)
+        patch_vary_headers(response, ("HX-Request",))
+        return response
+    response = render(request, "members/group_detail.html", context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response

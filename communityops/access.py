@@ -1,0 +1,146 @@
+"""Who may open what: the one helper views use to check access, and the menu each role sees.
+
+Access is decided by Django permissions, which the roles (auth groups, `members/migrations/0002_roles.py`)
+carry; views never test role names. A forbidden page raises `PermissionDenied`, which Django answers with
+`templates/403.html` (status 403). Anonymous users never get here: `LoginRequiredMiddleware` sends them to
+the login page first.
+
+The role × page matrix (tests/members/test_roles.py proves it):
+
+| page                      | permission                 | operator | agent | manager | admin |
+| ------------------------- | -------------------------- | -------- | ----- | ------- | ----- |
+| members list / detail     | members.view_member        | yes      | yes   | yes     | yes   |
+| groups list / detail      | members.view_group         | yes      | yes   | yes     | yes   |
+| a group's member roster   | members.view_membership    | yes      | no    | yes     | yes   |
+| orders (member and group) | campaigns.view_order       | yes      | no    | yes     | yes   |
+| full phone numbers        | members.view_phone         | no       | no    | no      | yes   |
+| imports                   | members.import_data        | yes      | no    | no      | yes   |
+| Django admin              | is_staff                   | no       | no    | no      | yes   |
+
+Agents see groups read-only (they need a group's name, tier and room left to invite a member), and a
+member's own groups on the member page, but not a group's roster nor anyone's orders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+# Permission names used by the pages; keep them here so templates, views and tests speak one list.
+VIEW_MEMBERS = "members.view_member"
+VIEW_GROUPS = "members.view_group"
+VIEW_MEMBERSHIPS = "members.view_membership"
+VIEW_ORDERS = "campaigns.view_order"
+VIEW_PHONES = "members.view_phone"
+IMPORT_DATA = "members.import_data"
+VIEW_USERS = "auth.view_user"
+
+
+def can(user, *perms: str) -> bool:
+    """True when `user` is logged in and holds every permission in `perms`."""
+    return bool(user and user.is_authenticated and user.is_active and user.has_perms(perms))
+
+
+def require(user, *perms: str) -> None:
+    """Raise PermissionDenied (answered with the 403 page) unless `user` holds every permission in `perms`."""
+    if not can(user, *perms):
+        raise PermissionDenied
+
+
+def require_perms(*perms: str) -> Callable:
+    """View decorator: `@require_perms(VIEW_MEMBERS)`; 403 when the user lacks any of `perms`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            require(request.user, *perms)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One entry of the main menu.
+
+    `url_name` may name a page that does not exist yet: the entry then stays hidden, so later work only has
+    to add its URL (or adjust the name here) for its menu entry to appear. `perms`: all required;
+    `staff`: only for `is_staff` users. `match` are URL path prefixes that mark the entry active.
+    """
+
+    key: str
+    label: str | Promise
+    url_name: str
+    icon: str
+    perms: tuple[str, ...] = ()
+    staff: bool = False
+    match: tuple[str, ...] = field(default=())
+
+
+# The main menu, in order. Roles see what their permissions allow:
+# operator: 群, 客户, 导入, 活动, 待办提醒; agent: 客户, 群, 外呼; manager: 群, 客户, 数据, 复盘;
+# admin: everything, plus users and the Django admin (in the user menu).
+NAV_ITEMS: tuple[NavItem, ...] = (
+    NavItem("groups", _("Groups"), "members:group-list", "users-group", (VIEW_GROUPS,)),
+    NavItem("members", _("Members"), "members:member-list", "users", (VIEW_MEMBERS,)),
+    NavItem("outreach", _("Call lists"), "outreach:calllist-list", "phone-call", ("outreach.view_calltask",)),
+    NavItem("campaigns", _("Campaigns"), "campaigns:campaign-list", "speakerphone", ("campaigns.change_campaign",)),
+    NavItem("reminders", _("Reminders"), "campaigns:reminder-inbox", "bell", ("campaigns.view_reminder",)),
+    NavItem("analytics", _("Data"), "analytics:dashboard", "chart-bar", ("analytics.view_dashboard",)),
+    NavItem("recap", _("Recap"), "analytics:recap", "report-analytics", ("analytics.view_recap",)),
+    NavItem("imports", _("Imports"), "imports:import-list", "file-import", (IMPORT_DATA,)),
+)
+
+# Entries of the user menu (top right), shown by the same rules.
+ADMIN_ITEMS: tuple[NavItem, ...] = (
+    NavItem("users", _("Users"), "admin:auth_user_changelist", "user-cog", (VIEW_USERS,), staff=True),
+    NavItem("admin", _("Django admin"), "admin:index", "settings", staff=True),
+)
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    key: str
+    label: str
+    url: str
+    icon: str
+    active: bool
+
+
+def _entries(items: Iterable[NavItem], user, path: str) -> list[MenuEntry]:
+    entries = []
+    for item in items:
+        if item.staff and not user.is_staff:
+            continue
+        if not can(user, *item.perms):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue  # the page is not built yet
+        prefixes = item.match or (url,)
+        active = url != "/" and any(path.startswith(prefix) for prefix in prefixes)
+        entries.append(MenuEntry(item.key, str(item.label), url, item.icon, active))
+    return entries
+
+
+def menu_for(user, path: str = "") -> list[MenuEntry]:
+    """The main menu entries `user` may open, the one matching `path` marked active."""
+    if not (user and user.is_authenticated):
+        return []
+    return _entries(NAV_ITEMS, user, path)
+
+
+def admin_menu_for(user, path: str = "") -> list[MenuEntry]:
+    """The administration entries (users, Django admin) for `user`; empty for everyone but staff."""
+    if not (user and user.is_authenticated):
+        return []
+    return _entries(ADMIN_ITEMS, user, path)

@@ -1,0 +1,169 @@
+"""FilterSets for members and groups, shared by the pages and (later) the API.
+
+Pass the request (`MemberFilter(request.GET, queryset=..., request=request)`): what a user may search by
+depends on who they are (only users who see full phone numbers may search by phone digits; anything
+else would let a masked user find a number by guessing digits).
+"""
+
+from __future__ import annotations
+
+import re
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import Group, Member, Tag
+from .selectors import can_see_phone, members_in_open_group, region_choices, user_display_name
+
+_DIGITS = re.compile(r"\D")
+
+
+class MemberFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label=_("Search"),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name, store, ID or WeChat nickname")}),
+    )
+    region = django_filters.ChoiceFilter(choices=(), label=_("Region"), empty_label=_("All regions"))
+    tags = django_filters.ModelMultipleChoiceFilter(
+        queryset=Tag.objects.select_related("category"),
+        method="filter_tags",
+        label=_("Tags (any of)"),
+    )
+    group = django_filters.ModelChoiceFilter(
+        queryset=Group.objects.order_by("name"), method="filter_group", label=_("Group"), empty_label=_("All groups")
+    )
+    tier = django_filters.ChoiceFilter(
+        choices=Group.Tier.choices, method="filter_tier", label=_("Group tier"), empty_label=_("All tiers")
+    )
+    min_purchase = django_filters.NumberFilter(
+        field_name="cumulative_purchase",
+        lookup_expr="gte",
+        label=_("Cumulative purchase ≥ (¥)"),
+        min_value=0,
+        widget=forms.NumberInput(attrs={"min": 0, "step": 100, "placeholder": "0"}),
+    )
+    active_within = django_filters.NumberFilter(
+        method="filter_active_within",
+        label=_("Active within (days)"),
+        min_value=1,
+        widget=forms.NumberInput(attrs={"min": 1, "step": 1, "placeholder": "30"}),
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=(
+            ("-purchase", _("Purchase, highest first")),
+            ("-active", _("Recently active first")),
+            ("name", _("Name")),
+        ),
+        method="filter_sort",
+        label=_("Sort by"),
+        empty_label=_("Member ID"),
+    )
+
+    class Meta:
+        model = Member
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Regions come from the data, read when the form is built (not at import time).
+        self.filters["region"].extra["choices"] = region_choices()
+        if self.can_search_phone:
+            self.filters["q"].field.widget.attrs["placeholder"] = _("Name, store, ID, WeChat nickname or phone")
+
+    @property
+    def can_search_phone(self) -> bool:
+        return can_see_phone(getattr(self.request, "user", None))
+
+    def filter_search(self, queryset, name, value):
+        text = value.strip()
+        if not text:
+            return queryset
+        condition = (
+            Q(name__icontains=text)
+            | Q(store_name__icontains=text)
+            | Q(external_id__icontains=text)
+            | Q(wechat_nickname__icontains=text)
+        )
+        digits = _DIGITS.sub("", text)
+        if len(digits) >= 4 and self.can_search_phone:
+            condition |= Q(phone__contains=digits)
+        return queryset.filter(condition)
+
+    def filter_tags(self, queryset, name, value):
+        if not value:
+            return queryset
+        through = Member.tags.through
+        return queryset.filter(Exists(through.objects.filter(member_id=OuterRef("pk"), tag__in=value)))
+
+    def filter_group(self, queryset, name, value):
+        return queryset.filter(members_in_open_group(pk=value.pk)) if value else queryset
+
+    def filter_tier(self, queryset, name, value):
+        return queryset.filter(members_in_open_group(tier=value)) if value else queryset
+
+    def filter_active_within(self, queryset, name, value):
+        return queryset.active_within(int(value)) if value else queryset
+
+    def filter_sort(self, queryset, name, value):
+        order = {
+            "-purchase": [F("cumulative_purchase").desc()],
+            "-active": [F("last_active_at").desc(nulls_last=True)],
+            "name": ["name"],
+        }.get(value)
+        return queryset.order_by(*order, "external_id") if order else queryset
+
+
+def _owner_queryset(request=None):
+    return get_user_model().objects.filter(owned_groups__isnull=False).distinct().order_by("username")
+
+
+class OwnerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return user_display_name(obj)
+
+
+class OwnerFilter(django_filters.ModelChoiceFilter):
+    field_class = OwnerChoiceField
+
+
+class GroupFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label=_("Search"),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Group name or code")}),
+    )
+    tier = django_filters.ChoiceFilter(choices=Group.Tier.choices, label=_("Tier"), empty_label=_("All tiers"))
+    region = django_filters.ChoiceFilter(choices=(), label=_("Region"), empty_label=_("All regions"))
+    stage = django_filters.ChoiceFilter(choices=Group.Stage.choices, label=_("Stage"), empty_label=_("All stages"))
+    platform = django_filters.ChoiceFilter(
+        choices=Group.Platform.choices, label=_("Platform"), empty_label=_("All platforms")
+    )
+    owner = OwnerFilter(queryset=_owner_queryset, label=_("Owner"), empty_label=_("All owners"))
+    sort = django_filters.ChoiceFilter(
+        choices=(("-members", _("Most members first")), ("name", _("Name"))),
+        method="filter_sort",
+        label=_("Sort by"),
+        empty_label=_("Code"),
+    )
+
+    class Meta:
+        model = Group
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["region"].extra["choices"] = region_choices()
+
+    def filter_search(self, queryset, name, value):
+        text = value.strip()
+        if not text:
+            return queryset
+        return queryset.filter(Q(name__icontains=text) | Q(code__icontains=text))
+
+    def filter_sort(self, queryset, name, value):
+        order = {"-members": [F("open_count").desc()], "name": ["name"]}.get(value)
+        return queryset.order_by(*order, "code") if order else queryset
