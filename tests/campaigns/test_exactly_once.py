@@ -1,0 +1,165 @@
+"""Exactly once, with the real parts: PostgreSQL, real worker processes, SIGKILL, a local webhook receiver."""
+
+import os
+import signal
+import sys
+import time
+from collections import Counter
+
+import psycopg
+import pytest
+
+from .realparts import ROOT, fetch, manage, seed_due_reminders, spawn
+
+pytestmark = [pytest.mark.postgres]
+
+
+@pytest.fixture(scope="module")
+def migrated_template(postgres_server):
+    """One database migrated by the real `migrate`; each test gets a copy (CREATE DATABASE … TEMPLATE)."""
+    deadline = time.monotonic() + 30
+    while True:  # PostgreSQL listens before it accepts connections
+        try:
+            url = postgres_server.create_database("campaigns_template")
+            break
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    manage(url, "migrate", "--no-input")
+    return "campaigns_template"
+
+
+@pytest.fixture
+def pg(postgres_server, migrated_template, request):
+    name = "t_" + "".join(ch if ch.isalnum() else "_" for ch in request.node.name.lower())[:50]
+    with psycopg.connect(postgres_server.url(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}"')
+    return postgres_server.url(name)
+
+
+def read_ids(path) -> list[int]:
+    return [int(line) for line in path.read_text().split()] if path.exists() else []
+
+
+def sweep_args(report, *extra):
+    return [str(ROOT / "manage.py"), "sweep_reminders", "--report-ids", str(report), *extra]
+
+
+def test_two_concurrent_sweeps_deliver_ten_thousand_reminders_each_once(pg, tmp_path):
+    seed_due_reminders(pg, 10_000)
+    start_at = str(time.time() + 3)
+    reports = [tmp_path / "a.ids", tmp_path / "b.ids"]
+    workers = [spawn(pg, *sweep_args(report, "--batch", "200", "--start-at", start_at)) for report in reports]
+    assert [worker.wait(timeout=180) for worker in workers] == [0, 0]
+
+    a, b = (read_ids(report) for report in reports)
+    assert a, "both sweeps took part"
+    assert b, "both sweeps took part"
+    assert not set(a) & set(b)
+    assert len(a) + len(b) == len(set(a) | set(b)) == 10_000
+    assert fetch(pg, "SELECT status, count(*) FROM campaigns_reminder GROUP BY status") == [("sent", 10_000)]
+    assert fetch(pg, "SELECT count(*), count(DISTINCT reminder_id) FROM campaigns_delivery") == [(10_000, 10_000)]
+    assert fetch(pg, "SELECT max(attempts) FROM campaigns_reminder") == [(1,)]
+
+
+def wait_for(predicate, *, timeout: float, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
+def test_a_worker_killed_mid_delivery_loses_nothing_and_sends_nothing_twice(pg, tmp_path):
+    seed_due_reminders(pg, 10_000)
+    lease = "3"
+    killed_report, rescuer_report = tmp_path / "killed.ids", tmp_path / "rescuer.ids"
+    victim = spawn(pg, *sweep_args(killed_report, "--batch", "50"), REMINDER_LEASE_SECONDS=lease)
+    assert wait_for(lambda: len(read_ids(killed_report)) >= 500, timeout=60)
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait()
+    assert victim.returncode == -signal.SIGKILL
+    delivered_before = fetch(pg, "SELECT count(*) FROM campaigns_reminder WHERE status = 'sent'")[0][0]
+    assert 500 <= delivered_before < 10_000
+
+    # The rescuer starts at once: what the victim had claimed stays its own until the lease runs out.
+    time.sleep(float(lease) + 0.5)
+    manage(pg, "sweep_reminders", "--report-ids", str(rescuer_report), REMINDER_LEASE_SECONDS=lease)
+
+    killed, rescued = read_ids(killed_report), read_ids(rescuer_report)
+    assert not set(killed) & set(rescued)
+    assert len(set(killed) | set(rescued)) == 10_000
+    assert fetch(pg, "SELECT status, count(*) FROM campaigns_reminder GROUP BY status") == [("sent", 10_000)]
+    assert fetch(pg, "SELECT count(*), count(DISTINCT reminder_id) FROM campaigns_delivery") == [(10_000, 10_000)]
+    # Some rows were claimed by the victim and taken over after its lease: they were attempted twice.
+    assert fetch(pg, "SELECT count(*) FROM campaigns_reminder WHERE attempts = 2")[0][0] >= 1
+
+
+def test_a_worker_killed_during_webhook_sends_is_resumed_with_the_same_keys(pg, tmp_path, webhook_server):
+    count = 40
+    seed_due_reminders(pg, count, channel="webhook")
+    webhook_server.delay = 0.15  # a slow robot, so the kill lands while a request is in flight
+    extra = {"REMINDER_LEASE_SECONDS": "2", "WECOM_ROBOT_WEBHOOK_URL": webhook_server.url,
+             "WECOM_ROBOT_PER_MINUTE": "1000"}  # fmt: skip
+    victim = spawn(pg, *sweep_args(tmp_path / "killed.ids", "--batch", "10"), **extra)
+    assert wait_for(lambda: len(webhook_server.received) >= 12, timeout=60)
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait()
+    time.sleep(2.5)
+    manage(pg, "sweep_reminders", "--report-ids", str(tmp_path / "rescuer.ids"), **extra)
+
+    keys = Counter(webhook_server.keys())
+    assert len(keys) == count  # every reminder reached the robot
+    # At most the one request in flight at the kill was resent, and with its original idempotency key.
+    assert sum(n - 1 for n in keys.values()) <= 1
+    assert fetch(pg, "SELECT status, count(*) FROM campaigns_reminder GROUP BY status") == [("sent", count)]
+    assert fetch(pg, "SELECT count(*), count(DISTINCT reminder_id) FROM campaigns_delivery") == [(count, count)]
+
+
+@pytest.mark.redis
+def test_reminders_due_while_redis_is_down_go_out_after_it_is_back_marked_late(pg, tmp_path, redis_server):
+    extra = {"CELERY_BROKER_URL": redis_server.url, "REMINDER_SWEEP_SECONDS": "1", "REMINDER_LATE_AFTER_SECONDS": "3",
+             "CAMPAIGN_TICK_SECONDS": "3600"}  # fmt: skip
+    celery = [sys.executable, "-m", "celery", "-A", "communityops"]
+    worker = spawn(
+        pg, *celery[1:], "worker", "--pool", "solo", "--loglevel", "INFO", log=tmp_path / "worker.log", **extra
+    )
+    beat = spawn(pg, *celery[1:], "beat", "--loglevel", "INFO", "--schedule", str(tmp_path / "beat-schedule"),
+                 log=tmp_path / "beat.log", **extra)  # fmt: skip
+
+    def sent() -> int:
+        return fetch(pg, "SELECT count(*) FROM campaigns_reminder WHERE status = 'sent'")[0][0]
+
+    try:
+        seed_due_reminders(pg, 3, due_seconds_ago=0, prefix="warm")
+        assert wait_for(lambda: sent() == 3, timeout=60, interval=0.2), (tmp_path / "worker.log").read_text()[-3000:]
+        # Running normally: reminders go out within a sweep interval, not late.
+        seed_due_reminders(pg, 3, due_seconds_ago=-1, prefix="running")
+        assert wait_for(lambda: sent() == 6, timeout=30, interval=0.2)
+        assert fetch(pg, "SELECT count(*) FROM campaigns_reminder WHERE key LIKE 'running:%%' AND is_late") == [(0,)]
+
+        redis_server.stop()
+        seed_due_reminders(pg, 20, due_seconds_ago=-1, prefix="outage")  # due in a second, while Redis is down
+        time.sleep(8)
+        assert fetch(pg, "SELECT count(*) FROM campaigns_reminder WHERE status = 'pending'") == [(20,)]
+        assert worker.poll() is None
+        assert beat.poll() is None
+
+        redis_server.start()
+        assert wait_for(lambda: sent() == 26, timeout=120, interval=0.5), (tmp_path / "beat.log").read_text()[-3000:]
+        late = fetch(
+            pg, "SELECT is_late, extract(epoch FROM late_by) FROM campaigns_reminder WHERE key LIKE 'outage:%%'"
+        )
+        assert len(late) == 20
+        assert all(is_late and seconds >= 7 for is_late, seconds in late), late
+        assert fetch(pg, "SELECT count(*), count(DISTINCT reminder_id) FROM campaigns_delivery") == [(26, 26)]
+    finally:
+        for process in (beat, worker):
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except Exception:
+                process.kill()
