@@ -1,0 +1,207 @@
+"""The README's commands: bin/demo starts web, worker and beat and stops them all on Ctrl-C; bin/test's
+system-package step installs exactly what is missing; CI runs bin/test."""
+
+import http.cookiejar
+import os
+import re
+import signal
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.servers import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+TEST_ONLY_VARIABLES = (
+    "DJANGO_",
+    "CELERY_",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "SECURE_",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+    "DATABASE_URL",
+    "COMMUNITYOPS_VAR_DIR",
+)
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(TEST_ONLY_VARIABLES) and key not in ("HOST", "PORT", "WEB_CONCURRENCY")
+    }
+    env.update(extra)
+    return env
+
+
+def process_groups() -> dict[int, list[int]]:
+    """Process group id -> the pids in it, for every process on the machine."""
+    groups: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        # The command name (field 2) may hold spaces; fields after its closing parenthesis are fixed.
+        fields = text[text.rindex(")") + 2 :].split()
+        groups.setdefault(int(fields[2]), []).append(int(stat.parent.name))
+    return groups
+
+
+def log_in(base_url: str, username: str, password: str) -> tuple[int, str]:
+    """Log in through the login form over plain HTTP, as a browser would; returns the landing page."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login_url = base_url + "accounts/login/"
+    with opener.open(login_url, timeout=30) as response:
+        page = response.read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token})
+    request = urllib.request.Request(login_url, data=form.encode(), headers={"Referer": login_url})
+    with opener.open(request, timeout=30) as response:
+        return response.status, response.url
+
+
+def test_demo_serves_with_worker_and_beat_and_stops_everything_on_ctrl_c(tmp_path):
+    port = free_port()
+    output = tmp_path / "demo.out"
+    env = clean_env(PORT=str(port), COMMUNITYOPS_VAR_DIR=str(tmp_path / "var"), WEB_CONCURRENCY="1")
+    with open(output, "w") as out:
+        demo = subprocess.Popen(
+            ["bin/demo", "--no-setup"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    pgids: list[int] = []
+    try:
+        deadline = time.monotonic() + 300
+        while "Press Ctrl-C to stop" not in output.read_text():
+            assert demo.poll() is None, f"bin/demo exited ({demo.returncode}):\n{output.read_text()[-4000:]}"
+            assert time.monotonic() < deadline, f"bin/demo not ready after 300 s:\n{output.read_text()[-4000:]}"
+            time.sleep(0.5)
+        text = output.read_text()
+        pgids = [int(pid) for pid in re.search(r"pids: web=(\d+) worker=(\d+) beat=(\d+)", text).groups()]
+        base_url = f"http://127.0.0.1:{port}/"
+        assert base_url in text
+        for login in ("yunying     yunying123", "kefu        kefu123", "jingli      jingli123", "admin       admin123"):
+            assert login in text
+
+        # The login page answers, and a login works over plain HTTP (no secure-only cookies, no redirect).
+        with urllib.request.urlopen(base_url + "accounts/login/", timeout=30) as response:
+            assert response.status == 200
+        status, landed = log_in(base_url, "yunying", "yunying123")
+        assert status == 200
+        assert "/accounts/login/" not in landed
+
+        logs = tmp_path / "var" / "log"
+        worker_log = (logs / "worker.log").read_text()
+        assert "ready." in worker_log
+        assert re.search(r"Task communityops\.tasks\.ping\[.*\] succeeded", worker_log)
+        assert "beat: Starting..." in (logs / "beat.log").read_text()
+        groups = process_groups()
+        assert all(pgid in groups for pgid in pgids)
+        assert len(groups[pgids[1]]) >= 2  # the worker and its pool
+
+        demo.send_signal(signal.SIGINT)  # Ctrl-C
+        assert demo.wait(timeout=60) == 130
+        assert "Stopped" in output.read_text()
+        remaining = process_groups()
+        assert [pgid for pgid in pgids if pgid in remaining] == []
+    finally:
+        for pgid in [demo.pid, *pgids]:
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        demo.wait(timeout=30)
+
+
+# --- bin/system-packages: the apt-get step of bin/test, with dpkg-query and apt-get faked ----------
+
+
+@pytest.fixture
+def fake_debian(tmp_path):
+    """A PATH where dpkg-query reports the packages in $MISSING as absent and apt-get only records calls."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "apt-get.calls"
+    scripts = {
+        # Called as: dpkg-query -W -f='${Status}' PACKAGE
+        "dpkg-query": (
+            '#!/bin/sh\nfor p in $MISSING; do [ "$p" = "$3" ] && exit 1; done\nprintf "install ok installed"\n'
+        ),
+        "apt-get": f'#!/bin/sh\necho "$*" >> {calls}\n',
+        # Never the real sudo (or apt-get through it).
+        "sudo": "#!/bin/sh\nexit 1\n",
+    }
+    for name, text in scripts.items():
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+
+    def run(missing: str, **extra: str) -> subprocess.CompletedProcess:
+        env = clean_env(PATH=f"{bin_dir}:{os.environ['PATH']}", MISSING=missing, **extra)
+        return subprocess.run(
+            [str(ROOT / "bin" / "system-packages")], env=env, capture_output=True, text=True, timeout=60
+        )
+
+    def recorded() -> list[str]:
+        return calls.read_text().splitlines() if calls.exists() else []
+
+    run.bin_dir, run.recorded = bin_dir, recorded
+    return run
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the install branch runs as root")
+def test_system_packages_updates_and_installs_only_what_is_missing(fake_debian):
+    result = fake_debian("redis-server chromium")
+    assert result.returncode == 0, result.stderr
+    assert fake_debian.recorded() == [
+        "update -qq",
+        "install -y -qq --no-install-recommends redis-server chromium",
+    ]
+
+
+def test_system_packages_does_nothing_when_everything_is_installed(fake_debian):
+    result = fake_debian("")
+    assert result.returncode == 0, result.stderr
+    assert fake_debian.recorded() == []
+
+
+def test_system_packages_without_root_says_what_to_install(fake_debian):
+    (fake_debian.bin_dir / "id").write_text("#!/bin/sh\necho 1000\n")
+    (fake_debian.bin_dir / "id").chmod(0o755)
+    result = fake_debian("fonts-noto-cjk gettext")
+    assert result.returncode == 1
+    assert "sudo apt-get install -y fonts-noto-cjk gettext" in result.stderr
+    assert fake_debian.recorded() == []
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert ci.startswith("#!/usr/bin/env bash\n")
+    assert "set -euo pipefail" in ci
+    assert ci.rstrip().endswith("exec bin/test")
+    readme = (ROOT / "README.md").read_text()
+    assert "bin/demo" in readme
+    assert "bin/test" in readme
+    for script in ("bin/demo", "bin/test", "bin/setup", "bin/system-packages", ".ci/run"):
+        assert os.access(ROOT / script, os.X_OK), script
+
+
+def test_env_example_lists_every_variable_the_settings_read():
+    settings_text = (ROOT / "communityops" / "settings.py").read_text()
+    read = set(re.findall(r"""env\.\w+\(\s*["']([A-Z][A-Z0-9_]+)["']""", settings_text))
+    read |= set(re.findall(r"""Env\(\)\.\w+\(\s*["']([A-Z][A-Z0-9_]+)["']""", settings_text))
+    assert {"SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "COMMUNITYOPS_VAR_DIR"} <= read
+    example = (ROOT / ".env.example").read_text()
+    listed = set(re.findall(r"^#?([A-Z][A-Z0-9_]+)=", example, flags=re.MULTILINE))
+    assert sorted(read - listed) == [], "add these to .env.example (and the README's table)"
