@@ -27,3 +27,19 @@ class Grade(models.TextChoices):
     B = "B", _("B")
     C = "C", _("C")
     D = "D", _("D · no sales")
+
+
+class Access(models.Model):
+    """No table: the holder of the analytics app's permissions, which the roles carry (granted to
+    operators and managers by `analytics/migrations/0002_grant_roles.py`; admins hold every permission)."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [
+            ("view_dashboard", _("Can see the numbers: rankings, group trends, decompositions, rates")),
+            ("view_recap", _("Can read the weekly recap")),
+        ]
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)

@@ -1,0 +1,62 @@
+"""`/api/v1/metrics/` and `/api/v1/rates/`: the documents of the `metrics` and `rates` commands, built by the
+same functions (`analytics.reports`). Managers, operators and admins only (agents get 403)."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from communityops.access import can
+
+from . import reports
+
+VIEW_NUMBERS = "analytics.view_dashboard"
+
+
+class CanReadNumbers(BasePermission):
+    def has_permission(self, request, view):
+        return can(request.user, VIEW_NUMBERS)
+
+
+def _answer(build, request_obj):
+    try:
+        return Response(build(request_obj))
+    except reports.ReportError as exc:
+        if exc.status == 404:
+            raise NotFound(str(exc)) from exc
+        raise ValidationError({"detail": str(exc)}) from exc
+
+
+class MetricsApi(APIView):
+    """Period metrics per group and for the platform, local days [start, end)."""
+
+    permission_classes = [IsAuthenticated, CanReadNumbers]
+
+    class InputSerializer(serializers.Serializer):
+        start = serializers.DateField()
+        end = serializers.DateField()
+        group = serializers.CharField(required=False, allow_blank=True)
+
+    @extend_schema(parameters=[InputSerializer], responses={200: dict})
+    def get(self, request):
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return _answer(reports.metrics_document, reports.MetricsRequest(**params.validated_data))
+
+
+class RatesApi(APIView):
+    """Segment counts, transitions and the four rates of an ISO week."""
+
+    permission_classes = [IsAuthenticated, CanReadNumbers]
+
+    class InputSerializer(serializers.Serializer):
+        week = serializers.RegexField(r"^\d{4}-W\d{2}$", help_text="ISO week, e.g. 2026-W02")
+        group = serializers.CharField(required=False, allow_blank=True)
+
+    @extend_schema(parameters=[InputSerializer], responses={200: dict})
+    def get(self, request):
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return _answer(reports.rates_document, reports.RatesRequest(**params.validated_data))
