@@ -198,10 +198,14 @@ def group_rows(*, using: str = "default") -> list[tuple[int, str, str, int]]:
 # --- change detection -------------------------------------------------------------------------------
 
 
-def source_token(*, using: str = "default") -> tuple:
+def source_token(*, using: str = "default", recent_since: datetime | None = None) -> tuple:
     """A cheap fingerprint of the source tables; the store refreshes when it changes.
 
-    Orders: count, highest id and latest `updated_at` (every writer, the bulk importer included, stamps it).
+    Orders: count, highest id and latest `updated_at` (every writer, the bulk importer included, stamps
+    it), plus the count and the sum of the `updated_at` seconds of the rows stamped at or after
+    `recent_since` (the store's watermark minus its margin). The latter catches a transaction that
+    stamped its rows before another one's but committed after it: its rows change neither the count nor
+    the latest stamp, but they do move into the recent window.
     Memberships have no `updated_at`, so their fingerprint is a weighted checksum over the columns that
     matter (group, member, status, joined and left instants): a leave, a rejoin or a corrected date
     changes it.
@@ -209,8 +213,17 @@ def source_token(*, using: str = "default") -> tuple:
     connection = connections[using]
     vendor = connection.vendor
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*), MAX(id), MAX(updated_at) FROM {ORDERS}", [])
-        count, max_id, max_updated = cursor.fetchone()
+        if recent_since is None:
+            cursor.execute(f"SELECT COUNT(*), MAX(id), MAX(updated_at), 0, 0 FROM {ORDERS}", [])
+        else:
+            bound = connection.ops.adapt_datetimefield_value(recent_since)
+            epoch = _epoch_s(vendor, "updated_at") if _native(vendor) else "0"
+            cursor.execute(
+                f"SELECT COUNT(*), MAX(id), MAX(updated_at), SUM(CASE WHEN updated_at >= %s THEN 1 ELSE 0 END),"
+                f" SUM(CASE WHEN updated_at >= %s THEN {epoch} ELSE 0 END) FROM {ORDERS}",
+                [bound, bound],
+            )
+        count, max_id, max_updated, recent, recent_sum = cursor.fetchone()
         if isinstance(max_updated, datetime):
             max_updated = max_updated.isoformat()
         # Plain ints and strings only: the token is stored in the snapshot file with repr().
@@ -218,6 +231,8 @@ def source_token(*, using: str = "default") -> tuple:
             int(count),
             None if max_id is None else int(max_id),
             None if max_updated is None else str(max_updated),
+            int(recent or 0),
+            int(recent_sum or 0),
         )
         if _native(vendor):
             mod = "(id %% 101)" if vendor == "sqlite" else "mod(id, 101)"

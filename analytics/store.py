@@ -8,11 +8,13 @@ it (`analytics.services`).
 Correctness, in order of the guarantees:
 - `rebuild_analytics` (or `facts(rebuild=True)`) recomputes everything from the source tables.
 - Every `facts()` call first compares a cheap *marker* (has any transaction committed since?) and, when it
-  moved, a *token* (orders: count, max id, max `updated_at`; memberships: a checksum). When the token
-  moved, orders with `updated_at >= last watermark - margin` are read again and replace their old rows by
-  id — which covers new orders, refunds, amount corrections and orders re-attributed to another group or
-  member, since the importer stamps `updated_at` on every change. Memberships are small and are re-read
-  whole when their checksum moves.
+  moved, a *token* (orders: count, max id, max `updated_at`, and the count and stamp sum of the orders
+  stamped since the watermark minus a margin; memberships: a checksum). When the token moved, the orders
+  stamped since the watermark minus the margin are read again and replace their old rows by id — which
+  covers new orders, refunds, amount corrections and orders re-attributed to another group or member,
+  since the importer stamps `updated_at` on every change, and a transaction that stamped its rows
+  before another's but committed after it (up to the margin, 15 minutes by default). Memberships are
+  small and are re-read whole when their checksum moves.
 - After a partial refresh the store's order count and max id must equal the database's; if not (a delete,
   or a row changed without a new stamp) the orders are rebuilt from scratch.
 - The store is persisted as one `.npz` file per database (`ANALYTICS_SNAPSHOT_DIR`), so a new process —
@@ -32,7 +34,7 @@ import tempfile
 import threading
 import zipfile
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -164,7 +166,9 @@ class Facts:
 @dataclass
 class _State:
     facts: Facts
+    # The source token the facts match, computed with `recent_since` as its recent-window bound.
     token: tuple
+    recent_since: datetime | None
     marker: object = None
     rows_since_persist: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -204,16 +208,32 @@ def facts(*, using: str = "default", rebuild: bool = False) -> Facts:
         return state.facts
 
 
+def _recent_since(token: tuple) -> datetime | None:
+    """The lower bound of the recent window: the latest order stamp minus the margin."""
+    watermark = sources.token_watermark(token)
+    if watermark is None:
+        return None
+    return watermark - timedelta(seconds=int(conf.get("ANALYTICS_WATERMARK_MARGIN_SECONDS")))
+
+
+def _token_with_window(using: str) -> tuple[tuple, datetime | None]:
+    """The current token, computed with the recent window its own watermark implies."""
+    token = sources.source_token(using=using)
+    since = _recent_since(token)
+    return (token if since is None else sources.source_token(using=using, recent_since=since)), since
+
+
 def _initial_state(using: str, key: str, *, rebuild: bool) -> _State:
     marker = sources.source_marker(using=using)
-    token = sources.source_token(using=using)
     state = None if rebuild else _load_snapshot(key)
-    if state is None:
-        state = _State(facts=_full_build(using), token=token, marker=marker)
-        _persist(state, key)
+    if state is not None:
+        _refresh(state, using, key, marker=marker)
         return state
-    state.marker = None
-    _refresh(state, using, key, marker=marker, token=token)
+    # Token first, then the data: a commit in between is in the data and moves the token, so the next
+    # call refreshes again (harmless) instead of missing it.
+    token, since = _token_with_window(using)
+    state = _State(facts=_full_build(using), token=token, recent_since=since, marker=marker)
+    _persist(state, key)
     return state
 
 
@@ -221,50 +241,53 @@ def _full_build(using: str) -> Facts:
     return Facts.build(sources.order_columns(using=using), sources.membership_columns(using=using))
 
 
-def _refresh(state: _State, using: str, key: str, *, marker=None, token=None) -> None:
+def _refresh(state: _State, using: str, key: str, *, marker=None) -> None:
     # The marker is read before the token, so a commit between the two is seen by the next call.
     if marker is None:
         marker = sources.source_marker(using=using)
     if marker is not None and marker == state.marker:
         return
-    if token is None:
-        token = sources.source_token(using=using)
+    token = sources.source_token(using=using, recent_since=state.recent_since)
     if token == state.token:
         state.marker = marker
         return
-    old_orders, new_orders = state.token[0], token[0]
+    # The token to keep is read before the changed rows (same reasoning as in _initial_state).
+    since = _recent_since(token)
+    new_token = token if since == state.recent_since else sources.source_token(using=using, recent_since=since)
     orders = state.facts.orders
     changed_rows = 0
-    if old_orders != new_orders:
-        orders, changed_rows = _refresh_orders(state, using, token)
+    if token[0] != state.token[0]:
+        orders, changed_rows, new_token = _refresh_orders(state, using, new_token, since)
     memberships = state.facts.memberships
-    if state.token[1] != token[1]:
+    if token[1] != state.token[1]:
         memberships = sources.membership_columns(using=using)
         changed_rows += 1 + len(memberships.group) // 100
     state.facts = Facts.build(orders, memberships)
-    state.token = token
+    state.token = new_token
+    state.recent_since = since
     state.marker = marker
     state.rows_since_persist += changed_rows
     if state.rows_since_persist >= int(conf.get("ANALYTICS_PERSIST_MIN_ROWS")):
         _persist(state, key)
 
 
-def _refresh_orders(state: _State, using: str, token: tuple) -> tuple[OrderColumns, int]:
-    """Apply the orders changed since the last watermark; fall back to a full read if counts disagree."""
-    count, max_id = sources.token_order_count(token)
-    watermark = sources.token_watermark(state.token)
-    if watermark is None:
+def _refresh_orders(state: _State, using: str, token: tuple, since: datetime | None) -> tuple[OrderColumns, int, tuple]:
+    """Apply the orders stamped since the old recent window began; read them all if counts disagree."""
+    if state.recent_since is None:
         delta = sources.order_columns(using=using)
     else:
-        margin = timedelta(seconds=int(conf.get("ANALYTICS_WATERMARK_MARGIN_SECONDS")))
-        delta = sources.order_columns(using=using, updated_since=watermark - margin)
+        delta = sources.order_columns(using=using, updated_since=state.recent_since)
     merged = _merge(state.facts.orders, delta)
-    merged_max = int(merged.id[-1]) if len(merged) else None
-    if len(merged) == count and merged_max == max_id:
-        return merged, len(delta)
+    for attempt in range(2):
+        count, max_id = sources.token_order_count(token)
+        if len(merged) == count and (int(merged.id[-1]) if len(merged) else None) == max_id:
+            return merged, len(delta), token
+        if attempt == 0:  # rows committed since the token was read are in `merged`: read the token again
+            token = sources.source_token(using=using, recent_since=since)
     logger.info("analytics: %s orders in store, %s in the database; reading all orders again", len(merged), count)
+    token = sources.source_token(using=using, recent_since=since)
     fresh = sources.order_columns(using=using)
-    return fresh, len(fresh)
+    return fresh, len(fresh), token
 
 
 def _merge(base: OrderColumns, delta: OrderColumns) -> OrderColumns:
@@ -308,7 +331,8 @@ def _persist(state: _State, key: str) -> None:
     arrays = {f"o_{name}": getattr(f.orders, name) for name in ("id", "member", "group", "ts", "cents", "paid")}
     arrays.update({f"m_{name}": getattr(f.memberships, name) for name in ("group", "member", "joined", "left")})
     arrays.update({f"f_{name}": getattr(f, name) for name in _FACT_FIELDS})
-    meta = np.array([repr((SNAPSHOT_VERSION, state.token, f.span))])
+    since = None if state.recent_since is None else state.recent_since.isoformat()
+    meta = np.array([repr((SNAPSHOT_VERSION, state.token, since, f.span))])
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
@@ -326,7 +350,7 @@ def _load_snapshot(key: str) -> _State | None:
         return None
     try:
         with np.load(path, allow_pickle=False) as data:
-            version, token, span = ast.literal_eval(str(data["meta"][0]))
+            version, token, since, span = ast.literal_eval(str(data["meta"][0]))
             if version != SNAPSHOT_VERSION:
                 return None
             orders = OrderColumns(**{n: data[f"o_{n}"] for n in ("id", "member", "group", "ts", "cents", "paid")})
@@ -336,7 +360,8 @@ def _load_snapshot(key: str) -> _State | None:
         logger.warning("analytics: ignoring unreadable snapshot %s: %s", path, exc)
         return None
     facts_ = Facts(orders=orders, memberships=memberships, span=int(span), **derived)
-    return _State(facts=facts_, token=token)
+    since = None if since is None else datetime.fromisoformat(since)
+    return _State(facts=facts_, token=token, recent_since=since)
 
 
 def stats(*, using: str = "default") -> dict:
