@@ -950,6 +950,7 @@ def demo_reset() -> dict[str, int]:
         for label in DOMAIN_APPS
         if label in django_apps.app_configs
         for model in reversed(list(django_apps.get_app_config(label).get_models()))
+        if model._meta.managed and not model._meta.proxy  # unmanaged models may have no table at all
     ]
     deleted: dict[str, int] = {}
     with transaction.atomic():

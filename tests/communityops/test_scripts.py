@@ -80,6 +80,9 @@ def test_demo_serves_with_worker_and_beat_and_stops_everything_on_ctrl_c(tmp_pat
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            # A shell that starts with SIGINT ignored (a background job's child) cannot trap it; Ctrl-C in
+            # a terminal never reaches such a process anyway, so give bin/demo the terminal's default.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
     pgids: list[int] = []
     try:
