@@ -54,13 +54,13 @@ class MemberFilter(django_filters.FilterSet):
     )
     sort = django_filters.ChoiceFilter(
         choices=(
-            ("-purchase", _("Purchase, highest first")),
-            ("-active", _("Recently active first")),
-            ("name", _("Name")),
+            ("-purchase", _("By purchase, highest first")),
+            ("-active", _("By last activity, most recent first")),
+            ("name", _("By name")),
         ),
         method="filter_sort",
         label=_("Sort by"),
-        empty_label=_("Member ID"),
+        empty_label=_("By member ID"),
     )
 
     class Meta:
@@ -144,10 +144,10 @@ class GroupFilter(django_filters.FilterSet):
     )
     owner = OwnerFilter(queryset=_owner_queryset, label=_("Owner"), empty_label=_("All owners"))
     sort = django_filters.ChoiceFilter(
-        choices=(("-members", _("Most members first")), ("name", _("Name"))),
+        choices=(("-members", _("By members, most first")), ("name", _("By name"))),
         method="filter_sort",
         label=_("Sort by"),
-        empty_label=_("Code"),
+        empty_label=_("By code"),
     )
 
     class Meta:
