@@ -1,7 +1,7 @@
 """Health tasks: they prove that a worker consumes from the broker and can reach the database.
 
-`bin/demo` sends `ping` at start-up and waits for the heartbeat file; beat sends `heartbeat` every
-minute, so the file's age says whether beat and a worker are both alive.
+`bin/demo` sends `ping` at start-up and waits for its answer in the ping file; beat sends `heartbeat`
+every minute, so the heartbeat file's age says whether beat and a worker are both alive.
 """
 
 import json
@@ -13,24 +13,34 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+PING_FILE_NAME = "worker-ping.json"
 HEARTBEAT_FILE_NAME = "worker-heartbeat.json"
 HEARTBEAT_EVERY_SECONDS = 60
 
 
-def heartbeat_path() -> Path:
-    return Path(settings.VAR_DIR) / HEARTBEAT_FILE_NAME
+def _path(name: str) -> Path:
+    return Path(settings.VAR_DIR) / name
 
 
-def heartbeat_read() -> dict | None:
-    """The last heartbeat a worker wrote, or None when no worker has written one."""
+def _read(name: str) -> dict | None:
     try:
-        return json.loads(heartbeat_path().read_text())
+        return json.loads(_path(name).read_text())
     except (FileNotFoundError, json.JSONDecodeError):
         return None
 
 
-def _heartbeat_write(token: str) -> dict:
-    # A round trip to the database, so a heartbeat also proves the worker's DATABASE_URL works.
+def ping_read() -> dict | None:
+    """The last ping a worker answered ({"token", "at", "pid", "database"}), or None."""
+    return _read(PING_FILE_NAME)
+
+
+def heartbeat_read() -> dict | None:
+    """The last periodic heartbeat a worker wrote, or None when no worker has written one."""
+    return _read(HEARTBEAT_FILE_NAME)
+
+
+def _write(name: str, token: str) -> dict:
+    # A round trip to the database, so an answer also proves the worker's DATABASE_URL works.
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         cursor.fetchone()
@@ -40,7 +50,7 @@ def _heartbeat_write(token: str) -> dict:
         "pid": os.getpid(),
         "database": connection.vendor,
     }
-    path = heartbeat_path()
+    path = _path(name)
     path.parent.mkdir(parents=True, exist_ok=True)
     # Write then rename: a reader never sees half a file.
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
@@ -51,14 +61,14 @@ def _heartbeat_write(token: str) -> dict:
 
 @shared_task(name="communityops.tasks.ping")
 def ping(token: str) -> dict:
-    """Answer a ping by writing the token to the heartbeat file."""
-    return _heartbeat_write(token)
+    """Answer a ping: write the token to the ping file (its own file, so a heartbeat never hides it)."""
+    return _write(PING_FILE_NAME, token)
 
 
 @shared_task(name="communityops.tasks.heartbeat", ignore_result=True)
 def heartbeat() -> dict:
     """The periodic proof of life (beat → broker → worker → database)."""
-    return _heartbeat_write("beat")
+    return _write(HEARTBEAT_FILE_NAME, "beat")
 
 
 # Registered here rather than in settings so the health check travels with its task; the settings'

@@ -98,9 +98,9 @@ def celery_worker(env: dict[str, str], cwd: Path, log: Path):
                 process.wait()
 
 
-def wait_for_heartbeat(var_dir: Path, token: str, worker: subprocess.Popen, log: Path, timeout: float = 90) -> dict:
+def wait_for_ping(var_dir: Path, token: str, worker: subprocess.Popen, log: Path, timeout: float = 90) -> dict:
     deadline = time.monotonic() + timeout
-    path = var_dir / "worker-heartbeat.json"
+    path = var_dir / "worker-ping.json"
     while time.monotonic() < deadline:
         if worker.poll() is not None:
             pytest.fail(f"the worker exited ({worker.returncode}):\n{log.read_text()[-3000:]}")
@@ -130,9 +130,9 @@ def test_worker_consumes_a_task_from_redis(redis_server, var_dir):
     with celery_worker(env, var_dir, log) as worker:
         token = uuid.uuid4().hex
         send_ping(redis_server.url, token)
-        heartbeat = wait_for_heartbeat(var_dir, token, worker, log)
-    assert heartbeat["database"] == "sqlite"  # the worker reached its database
-    assert heartbeat["pid"] != worker.pid  # a pool process ran it, not the consumer
+        answer = wait_for_ping(var_dir, token, worker, log)
+    assert answer["database"] == "sqlite"  # the worker reached its database
+    assert answer["pid"] != worker.pid  # a pool process ran it, not the consumer
     assert "Connected to redis://" in log.read_text()
 
 
@@ -153,16 +153,28 @@ def test_worker_consumes_a_task_from_the_filesystem_broker(var_dir):
             processed_folder=str(broker / "processed"),
             control_folder=str(var_dir / "control"),
         )
-        heartbeat = wait_for_heartbeat(var_dir, token, worker, log)
-    assert heartbeat["database"] == "sqlite"
+        answer = wait_for_ping(var_dir, token, worker, log)
+    assert answer["database"] == "sqlite"
     assert "Connected to filesystem://" in log.read_text()
     assert not list((broker / "out").iterdir())  # consumed, not left in the queue
 
 
-def test_ping_task_writes_the_heartbeat(db, settings, tmp_path):
-    from communityops.tasks import heartbeat_read, ping
+def test_ping_and_heartbeat_write_their_own_files(db, settings, tmp_path):
+    from communityops.tasks import heartbeat, heartbeat_read, ping, ping_read
 
     settings.VAR_DIR = tmp_path
+    assert ping_read() is None
     assert heartbeat_read() is None
     ping.delay("hello")  # eager in tests
-    assert heartbeat_read()["token"] == "hello"
+    heartbeat.delay()
+    assert ping_read()["token"] == "hello"  # a heartbeat right after a ping does not hide the answer
+    assert heartbeat_read()["token"] == "beat"
+    assert ping_read()["database"] == "sqlite"
+
+
+def test_beat_schedules_the_heartbeat():
+    import communityops.tasks  # noqa: F401 (the worker and beat import it through autodiscovery)
+    from communityops.celery import app
+
+    entry = app.conf.beat_schedule["communityops-heartbeat"]
+    assert entry["task"] == "communityops.tasks.heartbeat"
