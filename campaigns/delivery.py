@@ -13,16 +13,18 @@ lease runs out, with the same idempotency key (header / Message-ID) for the rece
 """
 
 import datetime as dt
+import fcntl
 import logging
 import os
 import socket
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, DurationField, ExpressionWrapper, F, Value, When
-from django.db.models.fields import DateTimeField
+from django.db.models import Case, DurationField, F, Value, When
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from .channels import SENDERS, PermanentDeliveryError, RateLimited
@@ -30,10 +32,11 @@ from .models import Delivery, Reminder
 
 logger = logging.getLogger(__name__)
 
-# 500 rows per claim: large enough that the claim and bulk writes dominate, small enough that a killed
-# worker strands few reminders until their lease runs out, and under SQLite's bound-parameter limit.
-CLAIM_BATCH = 500
+# 1000 rows per claim: large enough that per-statement costs vanish (and SQLite hands its write lock over
+# rarely), small enough to keep a transaction short, and far under SQLite's bound-parameter limit.
+CLAIM_BATCH = 1000
 MAX_BACKOFF = dt.timedelta(hours=1)
+DELIVERY_KEY_PREFIX = "communityops-reminder-"  # + the reminder's id: see Reminder.delivery_key
 
 
 def worker_name() -> str:
@@ -49,48 +52,78 @@ class SweepResult:
     delivered_ids: list[int] = field(default_factory=list)
 
 
-def _claim(*, due_condition: str, params: list, now: dt.datetime, limit: int, token: str) -> list[tuple[int, str]]:
+def _late_by_sql(now: dt.datetime) -> tuple[str, list]:
+    """SQL for now − due_at, for every row of a statement at once."""
+    value = connection.ops.adapt_datetimefield_value(now)
+    if connection.vendor == "sqlite":
+        # Django's portable timestamp difference calls Python per row on SQLite; julianday() is native. Its double
+        # has ~40 µs resolution: rounded to the millisecond (DurationField is stored as microseconds).
+        return "CAST(ROUND((julianday(%s) - julianday(due_at)) * 86400000) AS INTEGER) * 1000", [value]
+    return "(%s::timestamptz - due_at)", [value]
+
+
+def _claim(
+    *, due_condition: str, params: list, now: dt.datetime, limit: int, token: str, deliver_inbox: bool
+) -> list[tuple[int, str]]:
+    """One UPDATE that claims up to `limit` rows matching `due_condition` and returns (id, channel).
+
+    With `deliver_inbox`, in-app rows go straight to `sent` in the same statement: the in-app channel is this
+    row change (and the Delivery row written with it), so there is nothing to lease.
+    """
     table = Reminder._meta.db_table
-    ops = connection.ops
+    adapt = connection.ops.adapt_datetimefield_value
     lease_until = now + dt.timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
+    order_column = "lease_until" if "lease_until" in due_condition else "next_attempt_at"
     if connection.vendor == "postgresql":
         # ARRAY(…) makes PostgreSQL run the locking subquery exactly once.
         where = (
-            f"id = ANY(ARRAY(SELECT id FROM {table} WHERE {due_condition} ORDER BY 2 LIMIT %s FOR UPDATE SKIP LOCKED))"
+            f"id = ANY(ARRAY(SELECT id FROM {table} WHERE {due_condition} ORDER BY {order_column} LIMIT %s "
+            "FOR UPDATE SKIP LOCKED))"
         )
     else:
-        where = f"id IN (SELECT id FROM {table} WHERE {due_condition} ORDER BY 2 LIMIT %s)"
-    order_column = "lease_until" if "lease_until" in due_condition else "next_attempt_at"
-    where = where.replace("ORDER BY 2", f"ORDER BY {order_column}")
+        where = f"id IN (SELECT id FROM {table} WHERE {due_condition} ORDER BY {order_column} LIMIT %s)"
+    if deliver_inbox:
+        late_sql, late_args = _late_by_sql(now)
+        grace = now - dt.timedelta(seconds=settings.REMINDER_LATE_AFTER_SECONDS)
+        inbox = "channel = 'inbox'"
+        sets = (
+            f"status = CASE WHEN {inbox} THEN 'sent' ELSE 'sending' END, "
+            f"lease_until = CASE WHEN {inbox} THEN NULL ELSE %s END, "
+            f"sent_at = CASE WHEN {inbox} THEN %s ELSE sent_at END, "
+            f"late_by = CASE WHEN {inbox} THEN {late_sql} ELSE late_by END, "
+            f"is_late = CASE WHEN {inbox} THEN due_at < %s ELSE is_late END"
+        )
+        set_args = [adapt(lease_until), adapt(now), *late_args, adapt(grace)]
+    else:
+        sets, set_args = "status = 'sending', lease_until = %s", [adapt(lease_until)]
     sql = (
-        f"UPDATE {table} SET status = 'sending', claim_token = %s, claimed_at = %s, lease_until = %s, "
-        f"attempts = attempts + 1 WHERE {where} RETURNING id, channel"
+        f"UPDATE {table} SET {sets}, claim_token = %s, claimed_at = %s, attempts = attempts + 1 "
+        f"WHERE {where} RETURNING id, channel"
     )
-    args = [token, ops.adapt_datetimefield_value(now), ops.adapt_datetimefield_value(lease_until), *params, limit]
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, args)
+        cursor.execute(sql, [*set_args, token, adapt(now), *params, limit])
         return list(cursor.fetchall())
 
 
-def reminders_claim(*, now: dt.datetime, limit: int = CLAIM_BATCH, token: str | None = None):
+def reminders_claim(*, now: dt.datetime, limit: int = CLAIM_BATCH, token: str | None = None, deliver_inbox=False):
     """Claim up to `limit` reminders: first those whose claim expired (their worker died), then due ones.
 
-    Returns (token, [(id, channel), …]); the rows are ours until `lease_until`.
+    Returns (token, [(id, channel), …]); the rows are ours until `lease_until`. With `deliver_inbox`, in-app
+    rows are marked sent by the claim itself and the caller must write their Delivery rows in the same
+    transaction (`reminders_sweep` does).
     """
     token = token or uuid.uuid4().hex
     adapt = connection.ops.adapt_datetimefield_value
     # Status literals are inlined so the planners match the partial indexes (reminder_sending_lease, …_pending_due).
     rows = _claim(
-        due_condition="status = 'sending' AND lease_until < %s", params=[adapt(now)], now=now, limit=limit, token=token
-    )
+        due_condition="status = 'sending' AND lease_until < %s", params=[adapt(now)], now=now, limit=limit,
+        token=token, deliver_inbox=deliver_inbox,
+    )  # fmt: skip
     if len(rows) < limit:
         rows += _claim(
-            due_condition="status = 'pending' AND next_attempt_at <= %s",
-            params=[adapt(now)],
-            now=now,
-            limit=limit - len(rows),
-            token=token,
-        )
+            due_condition="status = 'pending' AND next_attempt_at <= %s", params=[adapt(now)], now=now,
+            limit=limit - len(rows), token=token, deliver_inbox=deliver_inbox,
+        )  # fmt: skip
     return token, rows
 
 
@@ -101,7 +134,7 @@ def _mark_sent(ids: list[int], *, token: str, now: dt.datetime, channel: str, ta
     updated = mine.update(
         status=Reminder.Status.SENT,
         sent_at=now,
-        late_by=ExpressionWrapper(Value(now, output_field=DateTimeField()) - F("due_at"), output_field=DurationField()),
+        late_by=RawSQL(*_late_by_sql(now), output_field=DurationField()),
         is_late=Case(When(due_at__lt=now - grace, then=Value(True)), default=Value(False)),
         lease_until=None,
         last_error="",
@@ -113,22 +146,33 @@ def _mark_sent(ids: list[int], *, token: str, now: dt.datetime, channel: str, ta
                 pk__in=ids, claim_token=token, status=Reminder.Status.SENT, sent_at=now
             ).values_list("pk", flat=True)
         )
-    worker = worker_name()
-    Delivery.objects.bulk_create(
-        [
-            Delivery(
-                reminder_id=pk,
-                channel=channel,
-                idempotency_key=f"communityops-reminder-{pk}",
-                target=target,
-                sent_at=now,
-                worker=worker,
-            )  # fmt: skip
-            for pk in ids
-        ],
-        ignore_conflicts=True,
-    )
+    _record_deliveries(ids, channel=channel, target=target, now=now)
     return ids
+
+
+def _record_deliveries(ids: list[int], *, channel: str, target: str = "", now: dt.datetime) -> None:
+    if not ids:
+        return
+    # One INSERT … SELECT instead of a model instance per row: this is the sweep's hot path.
+    table, delivery = Reminder._meta.db_table, Delivery._meta.db_table
+    if connection.vendor == "postgresql":
+        where, id_args = "id = ANY(%s)", [list(ids)]  # one array parameter: nothing to plan per id
+    else:
+        where, id_args = f"id IN ({', '.join(['%s'] * len(ids))})", list(ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {delivery} (reminder_id, channel, idempotency_key, target, sent_at, worker) "
+            f"SELECT id, %s, %s || id, %s, %s, %s FROM {table} WHERE {where} "
+            "ON CONFLICT (idempotency_key) DO NOTHING",
+            [
+                channel,
+                DELIVERY_KEY_PREFIX,
+                target,
+                connection.ops.adapt_datetimefield_value(now),
+                worker_name(),
+                *id_args,
+            ],
+        )
 
 
 def _release(reminder_id: int, *, token: str, retry_at: dt.datetime) -> None:
@@ -194,6 +238,31 @@ def _deliver_external(reminder_id: int, *, token: str, result: SweepResult, coll
         result.delivered_ids.extend(done)
 
 
+_turn_files: dict[str, object] = {}
+
+
+@contextmanager
+def _writer_turn():
+    """On SQLite, queue concurrent sweeps on an OS file lock around their write transaction.
+
+    SQLite has one writer; a writer that finds the database locked sleeps and polls (1, 2, 5 … 100 ms), so two
+    sweeps hand the lock over with idle gaps. A blocking flock wakes the next sweep the moment the lock is free.
+    (PostgreSQL needs none of this: SKIP LOCKED lets sweeps run side by side.)
+    """
+    name = str(connection.settings_dict.get("NAME") or "")
+    if connection.vendor != "sqlite" or not name or "memory" in name or not os.path.isdir(os.path.dirname(name) or "."):
+        yield
+        return
+    handle = _turn_files.get(name)
+    if handle is None:
+        handle = _turn_files[name] = open(f"{name}.sweep-lock", "a")  # noqa: SIM115 (kept open for the process)
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def reminders_sweep(
     *,
     now: dt.datetime | None = None,
@@ -210,19 +279,19 @@ def reminders_sweep(
     started = timezone.now()
     while True:
         moment = now or timezone.now()
-        token, rows = reminders_claim(now=moment, limit=batch_size)
+        # The claim and the in-app deliveries commit together: one write transaction per batch (SQLite has a
+        # single writer, so fewer, larger transactions is what makes two workers fast), and a worker killed
+        # half-way rolls its in-app rows back to pending instead of leaving them to a lease.
+        with _writer_turn(), transaction.atomic():
+            token, rows = reminders_claim(now=moment, limit=batch_size, deliver_inbox=True)
+            done = [pk for pk, channel in rows if channel == Reminder.Channel.INBOX]
+            _record_deliveries(done, channel=Reminder.Channel.INBOX, now=moment)
         if not rows:
             break
         result.claimed += len(rows)
-        inbox = [pk for pk, channel in rows if channel == Reminder.Channel.INBOX]
-        if inbox:
-            with transaction.atomic():
-                done = _mark_sent(inbox, token=token, now=now or timezone.now(), channel=Reminder.Channel.INBOX)
-            result.sent += len(done)
-            if collect_ids:
-                result.delivered_ids.extend(done)
-        else:
-            done = []
+        result.sent += len(done)
+        if collect_ids:
+            result.delivered_ids.extend(done)
         external = SweepResult()
         for pk, channel in rows:
             if channel != Reminder.Channel.INBOX:

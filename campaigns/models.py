@@ -532,12 +532,16 @@ class Reminder(models.Model):
     campaign = models.ForeignKey(
         Campaign, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders", verbose_name=_("campaign")
     )
+    # Fewer indexes make the sweep's UPDATE cheaper (every index gets a new entry per row sent): the group's
+    # and the assignee's are composite indexes below, the step's and done_by's are not worth one.
     group = models.ForeignKey(
-        Group, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders", verbose_name=_("group")
-    )
+        Group, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders", verbose_name=_("group"),
+        db_index=False,
+    )  # fmt: skip
     step = models.ForeignKey(
-        PlaybookStep, on_delete=models.SET_NULL, null=True, blank=True, related_name="reminders", verbose_name=_("step")
-    )
+        PlaybookStep, on_delete=models.SET_NULL, null=True, blank=True, related_name="reminders",
+        verbose_name=_("step"), db_index=False,
+    )  # fmt: skip
     occurrence = models.PositiveSmallIntegerField(_("occurrence"), default=0)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.CUSTOM)
     title = models.CharField(_("title"), max_length=200)
@@ -547,7 +551,7 @@ class Reminder(models.Model):
     red_packet_name = models.CharField(_("red packet name"), max_length=100, blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="reminders",
-        verbose_name=_("assignee"),
+        verbose_name=_("assignee"), db_index=False,
     )  # fmt: skip
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.INBOX)
     due_at = models.DateTimeField(_("due"))
@@ -567,7 +571,7 @@ class Reminder(models.Model):
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name=_("done by"),
+        verbose_name=_("done by"), db_index=False,
     )  # fmt: skip
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
@@ -582,7 +586,7 @@ class Reminder(models.Model):
             models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="reminder_pending_due"),
             models.Index(fields=["lease_until"], condition=Q(status="sending"), name="reminder_sending_lease"),
             models.Index(fields=["assignee", "due_at"], name="reminder_assignee_due"),
-            models.Index(fields=["due_at"], name="reminder_due"),
+            models.Index(fields=["group", "due_at"], name="reminder_group_due"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -597,7 +601,7 @@ class Reminder(models.Model):
     @property
     def delivery_key(self) -> str:
         """The idempotency key every channel send carries: the same on every retry of this reminder."""
-        return f"communityops-reminder-{self.pk}"
+        return f"communityops-reminder-{self.pk}"  # delivery.DELIVERY_KEY_PREFIX, kept in step
 
 
 class Delivery(models.Model):
