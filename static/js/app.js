@@ -49,4 +49,33 @@
     });
     htmx.trigger(form, "submit");
   });
+
+  // A session that expired sends htmx requests to the login page: go there instead of swapping it into a table.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    var meta = document.querySelector('meta[name="login-url"]');
+    if (!xhr || !xhr.responseURL || !meta) {
+      return;
+    }
+    if (new URL(xhr.responseURL).pathname === meta.content) {
+      event.detail.shouldSwap = false;
+      window.location.assign(xhr.responseURL);
+    }
+  });
+
+  // A failed htmx request (server error, network down) says so above the content instead of doing nothing.
+  function showLoadError() {
+    var container = document.querySelector(".page-body > .co-container");
+    if (!container || container.querySelector("[data-co-load-error-alert]")) {
+      return;
+    }
+    var alert = document.createElement("div");
+    alert.className = "alert alert-danger";
+    alert.setAttribute("role", "alert");
+    alert.setAttribute("data-co-load-error-alert", "");
+    alert.textContent = document.body.getAttribute("data-co-load-error") || "Error";
+    container.insertBefore(alert, container.firstChild);
+  }
+  document.addEventListener("htmx:responseError", showLoadError);
+  document.addEventListener("htmx:sendError", showLoadError);
 })();

@@ -50,7 +50,7 @@ class PageWatch:
         page.on("response", self._on_response)
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
-        page.on("requestfailed", lambda request: self.problems.append(f"request failed: {request.url}"))
+        page.on("requestfailed", self._on_request_failed)
 
     def _on_response(self, response):
         url = urlparse(response.url)
@@ -58,6 +58,11 @@ class PageWatch:
             self.problems.append(f"request to another host: {response.url}")
         if response.status >= 400 and not (response.status == 403 and url.path in self.expected_403):
             self.problems.append(f"{response.status} {response.url}")
+
+    def _on_request_failed(self, request):
+        # A navigation aborts what the old page still had in flight; that is not a failure of the app.
+        if "ERR_ABORTED" not in (request.failure or ""):
+            self.problems.append(f"request failed: {request.url} ({request.failure})")
 
     def _on_console(self, message):
         if message.type != "error":
@@ -247,6 +252,25 @@ def test_browser_members_list_is_usable_on_a_phone(browser, live_server, world, 
         page.wait_for_selector("#navbar-menu.show:not(.collapsing)")
         page.screenshot(path=str(artifacts / "members-list-phone.png"))
         assert MASKED in page.content()
+        watch.assert_clean()
+    finally:
+        context.close()
+
+
+def test_browser_expired_session_sends_an_htmx_filter_to_the_login_page(browser, live_server, world):
+    operator = make_user("op-expired", Role.OPERATOR)
+    context = browser.new_context(locale="zh-CN")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    watch = PageWatch(page, live_server.url)
+    try:
+        log_in(page, live_server.url, operator.username)
+        page.goto(live_server.url + reverse("members:member-list"))
+        context.clear_cookies()
+        page.fill("#id_q", "赵敏")
+        page.wait_for_url(re.compile(r"/accounts/login/\?next="))
+        assert page.locator("#id_username").is_visible()
+        assert page.locator("[data-testid=member-results]").count() == 0
         watch.assert_clean()
     finally:
         context.close()
