@@ -418,7 +418,7 @@ def _nickname(rng: random.Random, name: str, persona: Persona) -> str:
     return f"{persona.district[:2]}{persona.brand}{rng.choice(['', '🌿', '☘️', '✨'])}"
 
 
-def _phone(rng: random.Random, persona: Persona, area: str, used: set[str]) -> str:
+def _phone(rng: random.Random, area: str, used: set[str]) -> str:
     """A phone that members.phones accepts: mostly mobiles, some shop landlines (028-8xxxxxxx)."""
     while True:
         if rng.random() < 0.06:
@@ -492,7 +492,7 @@ def create_members(demo: Demo) -> None:
             Member(
                 external_id=f"C{(1200001 if is_new else 1000001) + index - (OLD_MEMBERS if is_new else 0)}",
                 name=name,
-                phone=_phone(rng, persona, area, used_phones),
+                phone=_phone(rng, area, used_phones),
                 region=city,
                 store_name=_store_name(rng, persona),
                 wechat_nickname=_nickname(rng, name, persona),
