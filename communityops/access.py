@@ -15,6 +15,7 @@ The role × page matrix (tests/members/test_roles.py proves it):
 | orders (member and group) | campaigns.view_order       | yes      | no    | yes     | yes   |
 | full phone numbers        | members.view_phone         | no       | no    | no      | yes   |
 | imports                   | members.import_data        | yes      | no    | no      | yes   |
+| later pages (menu)        | see NAV_ITEMS below        |          |       |         |       |
 | Django admin              | is_staff                   | no       | no    | no      | yes   |
 
 Agents see groups read-only (they need a group's name, tier and room left to invite a member), and a
@@ -86,13 +87,21 @@ class NavItem:
 
 
 # The main menu, in order. Roles see what their permissions allow:
-# operator: 群, 客户, 导入, 活动, 待办提醒; agent: 客户, 群, 外呼; manager: 群, 客户, 数据, 复盘;
-# admin: everything, plus users and the Django admin (in the user menu).
+# operator: 群, 客户, 活动, 待办, 数据, 复盘, 导入; agent: 客户, 群, 外呼;
+# manager: 群, 客户, 活动 (read-only), 数据, 复盘; admin: everything, plus users and the Django admin (user menu).
+# The permission of an entry is the one its page's view requires, so the menu never offers a 403.
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("groups", _("Groups"), "members:group-list", "users-group", (VIEW_GROUPS,)),
     NavItem("members", _("Members"), "members:member-list", "users", (VIEW_MEMBERS,)),
     NavItem("outreach", _("Call lists"), "outreach:calllist-list", "phone-call", ("outreach.view_calltask",)),
-    NavItem("campaigns", _("Campaigns"), "campaigns:campaign-list", "speakerphone", ("campaigns.change_campaign",)),
+    NavItem(
+        "campaigns",
+        _("Campaigns"),
+        "campaigns:campaign-list",
+        "speakerphone",
+        ("campaigns.view_campaign",),
+        match=("/campaigns/", "/playbooks/", "/coupons/"),  # the campaigns pages' own tabs
+    ),
     NavItem("reminders", _("Reminders"), "campaigns:reminder-inbox", "bell", ("campaigns.view_reminder",)),
     NavItem("analytics", _("Data"), "analytics:dashboard", "chart-bar", ("analytics.view_dashboard",)),
     NavItem("recap", _("Recap"), "analytics:recap", "report-analytics", ("analytics.view_recap",)),
