@@ -169,8 +169,9 @@ def group_orders(*, group: Group, days: int = 28, limit: int = 10, now=None) -> 
 
 def region_choices() -> list[tuple[str, str]]:
     """The regions members and groups are in, for the filter drop-downs."""
-    regions = set(Member.objects.exclude(region="").values_list("region", flat=True).distinct())
-    regions |= set(Group.objects.exclude(region="").values_list("region", flat=True).distinct())
+    # order_by() drops Meta.ordering, which would otherwise join the DISTINCT and return every row.
+    regions = set(Member.objects.exclude(region="").order_by().values_list("region", flat=True).distinct())
+    regions |= set(Group.objects.exclude(region="").order_by().values_list("region", flat=True).distinct())
     return [(region, region) for region in sorted(regions)]
 
 

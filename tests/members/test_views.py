@@ -368,3 +368,17 @@ def test_views_static_assets_are_vendored_and_local(path):
     text = open(found, encoding="utf-8").read()
     assert not re.search(r"url\(\s*['\"]?(https?:)?//", text), path
     assert not re.search(r"@import\s+(url\()?['\"]?(https?:)?//", text), path
+
+
+def test_views_region_choices_are_distinct_regions(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from members.selectors import region_choices
+
+    MemberFactory.create_batch(12)  # six regions in rotation
+    GroupFactory(region="四川/成都")
+    with CaptureQueriesContext(connection) as queries:
+        assert len(region_choices()) == 6
+    # DISTINCT over the region alone: the database returns 6 rows, not one per member.
+    assert all("external_id" not in q["sql"] for q in queries.captured_queries)
