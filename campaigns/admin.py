@@ -1,6 +1,28 @@
 from django.contrib import admin
 
-from .models import Campaign, Order
+from .models import (
+    Campaign,
+    CampaignItem,
+    CampaignSeries,
+    Coupon,
+    CouponBatch,
+    CouponTemplate,
+    Delivery,
+    Order,
+    OrderLine,
+    Playbook,
+    PlaybookAssignment,
+    PlaybookStep,
+    Product,
+    Reminder,
+    WebhookRobot,
+)
+
+
+class CampaignItemInline(admin.TabularInline):
+    model = CampaignItem
+    extra = 0
+    raw_id_fields = ["product"]
 
 
 @admin.register(Campaign)
@@ -9,6 +31,77 @@ class CampaignAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["code", "name"]
     filter_horizontal = ["groups"]
+    inlines = [CampaignItemInline]
+    raw_id_fields = ["series", "owner"]
+
+
+@admin.register(CampaignSeries)
+class CampaignSeriesAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "weekday", "start_time", "first_date", "weeks"]
+    filter_horizontal = ["groups"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["sku", "name", "lowest_public_price", "unit_cost", "stock", "is_active"]
+    search_fields = ["sku", "name"]
+    list_filter = ["is_active"]
+
+
+class PlaybookStepInline(admin.StackedInline):
+    model = PlaybookStep
+    extra = 0
+    fields = [
+        ("position", "anchor", "offset_days", "at_time", "offset_minutes", "repeat_days"),
+        ("kind", "channel", "assignee_role", "assignee"),
+        "title",
+        "text",
+        ("red_packet_amount", "red_packet_count", "red_packet_name"),
+    ]
+    raw_id_fields = ["assignee"]
+
+
+@admin.register(Playbook)
+class PlaybookAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "is_shipped", "copied_from"]
+    search_fields = ["code", "name"]
+    inlines = [PlaybookStepInline]
+
+
+@admin.register(PlaybookAssignment)
+class PlaybookAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["playbook", "group", "campaign", "starts_at", "is_copy", "is_active"]
+    list_filter = ["is_copy", "is_active", "playbook"]
+    raw_id_fields = ["group", "campaign", "created_by"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = ["title", "group", "assignee", "channel", "due_at", "status", "attempts", "is_late"]
+    list_filter = ["status", "channel", "kind", "is_late"]
+    search_fields = ["title", "key"]
+    raw_id_fields = ["campaign", "group", "step", "assignee", "done_by"]
+    date_hierarchy = "due_at"
+    list_select_related = ["group", "assignee"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ["idempotency_key", "channel", "target", "sent_at", "worker"]
+    list_filter = ["channel"]
+    raw_id_fields = ["reminder"]
+
+
+@admin.register(WebhookRobot)
+class WebhookRobotAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_active"]
+    filter_horizontal = ["groups"]
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    raw_id_fields = ["product"]
 
 
 @admin.register(Order)
@@ -19,3 +112,22 @@ class OrderAdmin(admin.ModelAdmin):
     raw_id_fields = ["member", "group", "campaign"]
     date_hierarchy = "placed_at"
     list_select_related = ["member", "group", "campaign"]
+    inlines = [OrderLineInline]
+
+
+@admin.register(CouponTemplate)
+class CouponTemplateAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "amount", "min_spend", "valid_days", "is_active"]
+    list_filter = ["kind", "is_active"]
+
+
+@admin.register(CouponBatch)
+class CouponBatchAdmin(admin.ModelAdmin):
+    list_display = ["template", "description", "issued_at", "size"]
+
+
+@admin.register(Coupon)
+class CouponAdmin(admin.ModelAdmin):
+    list_display = ["code", "template", "member", "issued_at", "expires_at", "redeemed_at"]
+    search_fields = ["code", "member__external_id"]
+    raw_id_fields = ["member", "order", "batch"]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("members.urls")),
     path("imports/", include("members.import_urls")),
+    path("", include("campaigns.urls")),
     path("analytics/", include("analytics.urls")),
     path("api/v1/", include("analytics.api_urls")),
 ]

@@ -99,3 +99,25 @@ class ReminderFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"提醒{n}")
     due_at = factory.LazyFunction(timezone.now)
     next_attempt_at = factory.SelfAttribute("due_at")
+
+
+def shipped_playbook(code: str):
+    """A playbook the data migration ships; re-shipped when a transactional test has flushed the tables."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    playbook = Playbook.objects.filter(code=code).first()
+    if playbook is None:
+        import_module("campaigns.migrations.0003_shipped_playbooks").ship(apps, None)
+        playbook = Playbook.objects.get(code=code)
+    return playbook
+
+
+def grant_campaign_permissions():
+    """The campaigns permissions of the roles, as migration 0005 grants them (again after a flush)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("campaigns.migrations.0005_role_permissions").grant(apps, None)

@@ -16,7 +16,15 @@ from campaigns.services import (
 )
 from tests.conftest import make_user
 
-from .factories import CampaignFactory, GroupFactory, ItemFactory, ProductFactory, StepFactory, local
+from .factories import (
+    CampaignFactory,
+    GroupFactory,
+    ItemFactory,
+    ProductFactory,
+    StepFactory,
+    local,
+    shipped_playbook,
+)
 
 pytestmark = pytest.mark.django_db
 NOW = local(2026, 11, 30, 9)  # Monday before the Thursday campaign
@@ -90,7 +98,7 @@ def warm_up_campaign():
 
 def test_apply_warm_up_makes_red_packets_named_with_the_campaign_time():
     campaign, group, owner = warm_up_campaign()
-    playbook = Playbook.objects.get(code="weekly-warm-up")
+    playbook = shipped_playbook("weekly-warm-up")
     created = playbook_apply(playbook=playbook, campaign=campaign, groups=[group], now=NOW)
     assert created == playbook.steps.count()
     packets = Reminder.objects.filter(kind="red_packet").order_by("due_at")
@@ -110,7 +118,7 @@ def test_apply_warm_up_makes_red_packets_named_with_the_campaign_time():
 
 def test_apply_twice_creates_nothing_new():
     campaign, group, _owner = warm_up_campaign()
-    playbook = Playbook.objects.get(code="weekly-warm-up")
+    playbook = shipped_playbook("weekly-warm-up")
     playbook_apply(playbook=playbook, campaign=campaign, groups=[group], now=NOW)
     total = Reminder.objects.count()
     assert playbook_apply(playbook=playbook, campaign=campaign, groups=[group], now=NOW) == 0
@@ -119,7 +127,7 @@ def test_apply_twice_creates_nothing_new():
 
 def test_moving_the_campaign_moves_pending_reminders_and_renames_them():
     campaign, group, _owner = warm_up_campaign()
-    playbook_apply(playbook=Playbook.objects.get(code="weekly-warm-up"), campaign=campaign, groups=[group], now=NOW)
+    playbook_apply(playbook=shipped_playbook("weekly-warm-up"), campaign=campaign, groups=[group], now=NOW)
     done = Reminder.objects.filter(kind="teaser").get()
     done.status = Reminder.Status.DONE
     done.save(update_fields=["status"])
@@ -139,7 +147,7 @@ def test_removing_a_group_cancels_its_reminders_and_adding_one_applies_the_playb
     campaign, group, _owner = warm_up_campaign()
     other = GroupFactory()
     campaign.groups.add(other)
-    playbook = Playbook.objects.get(code="weekly-warm-up")
+    playbook = shipped_playbook("weekly-warm-up")
     playbook_apply(playbook=playbook, campaign=campaign, groups=[group, other], now=NOW)
     third = GroupFactory()
     campaign_groups_set(campaign=campaign, groups=[group, third], now=NOW)
@@ -150,7 +158,7 @@ def test_removing_a_group_cancels_its_reminders_and_adding_one_applies_the_playb
 
 def test_apply_skips_occurrences_already_past():
     campaign, group, _owner = warm_up_campaign()
-    created = playbook_apply(playbook=Playbook.objects.get(code="weekly-warm-up"), campaign=campaign, groups=[group],
+    created = playbook_apply(playbook=shipped_playbook("weekly-warm-up"), campaign=campaign, groups=[group],
                              now=local(2026, 12, 3, 9, 55))  # fmt: skip
     assert created == 2  # the 10:00 start announcement and the countdown to the end
     assert Reminder.objects.filter(due_at__lt=local(2026, 12, 3, 9, 55)).count() == 0
@@ -158,7 +166,7 @@ def test_apply_skips_occurrences_already_past():
 
 def test_flash_group_runs_from_group_creation_for_eleven_days():
     group = GroupFactory(tier="flash", created_at=local(2026, 12, 1, 15))
-    playbook = Playbook.objects.get(code="flash-group")
+    playbook = shipped_playbook("flash-group")
     playbook_apply(playbook=playbook, groups=[group], now=local(2026, 12, 1, 15))
     days = sorted({r.due_at.astimezone(local(2026, 1, 1).tzinfo).date() for r in Reminder.objects.filter(group=group)})
     assert days[0] == dt.date(2026, 12, 1)
@@ -168,12 +176,12 @@ def test_flash_group_runs_from_group_creation_for_eleven_days():
 
 def test_playbook_with_campaign_steps_needs_a_campaign():
     with pytest.raises(ValidationError):
-        playbook_apply(playbook=Playbook.objects.get(code="weekly-warm-up"), groups=[GroupFactory()], now=NOW)
+        playbook_apply(playbook=shipped_playbook("weekly-warm-up"), groups=[GroupFactory()], now=NOW)
 
 
 def test_daily_sop_extends_a_week_ahead_without_duplicates():
     group = GroupFactory()
-    playbook = Playbook.objects.get(code="daily-group-sop")
+    playbook = shipped_playbook("daily-group-sop")
     playbook_apply(playbook=playbook, groups=[group], now=NOW, starts_at=NOW)
     first = Reminder.objects.filter(group=group).count()
     assert first == 4 * 7 - 1  # 08:30 on the first day had passed at 09:00
@@ -182,7 +190,7 @@ def test_daily_sop_extends_a_week_ahead_without_duplicates():
 
 
 def test_copy_playbook_and_remember_groups_that_run_it():
-    playbook = Playbook.objects.get(code="daily-group-sop")
+    playbook = shipped_playbook("daily-group-sop")
     copy = playbook_copy(playbook=playbook, code="daily-sop-chengdu", name="成都日常群 SOP")
     assert copy.copied_from == playbook
     assert copy.steps.count() == playbook.steps.count()
@@ -197,7 +205,7 @@ def test_series_creates_weekly_campaigns_in_shanghai_time_and_applies_its_playbo
     group = GroupFactory()
     series = CampaignSeries.objects.create(
         code="VIPTHU", name="VIP周四特惠", weekday=3, start_time=dt.time(10), duration=dt.timedelta(hours=12),
-        first_date=dt.date(2026, 12, 3), weeks=4, playbook=Playbook.objects.get(code="weekly-warm-up"),
+        first_date=dt.date(2026, 12, 3), weeks=4, playbook=shipped_playbook("weekly-warm-up"),
         loss_cap=Decimal("500"),
     )  # fmt: skip
     series.groups.add(group)

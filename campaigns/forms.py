@@ -1,0 +1,169 @@
+import datetime as dt
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from members.models import Group
+
+from .models import Campaign, CampaignItem, CampaignSeries, CouponTemplate, Playbook, Product
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class StyledMixin:
+    """Tabler's classes on every widget, so templates render `{{ field }}` as they are."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+def _operators():
+    return get_user_model().objects.filter(is_active=True).order_by("username")
+
+
+class CampaignForm(StyledMixin, forms.ModelForm):
+    landing_url = forms.URLField(label=_("landing link"), required=False, assume_scheme="https")
+    groups = forms.ModelMultipleChoiceField(
+        queryset=Group.objects.exclude(tier=Group.Tier.LEGACY), widget=forms.CheckboxSelectMultiple, required=False,
+        label=_("groups"),
+    )  # fmt: skip
+
+    class Meta:
+        model = Campaign
+        fields = ["code", "name", "starts_at", "ends_at", "groups", "gmv_target", "loss_cap", "landing_url", "owner"]
+        widgets = {"starts_at": DateTimeLocalInput(), "ends_at": DateTimeLocalInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _operators()
+        for name in ("starts_at", "ends_at"):
+            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+
+class SeriesForm(StyledMixin, forms.ModelForm):
+    landing_url = forms.URLField(label=_("landing link"), required=False, assume_scheme="https")
+    groups = forms.ModelMultipleChoiceField(
+        queryset=Group.objects.exclude(tier=Group.Tier.LEGACY), widget=forms.CheckboxSelectMultiple, required=False,
+        label=_("groups"),
+    )  # fmt: skip
+    duration_hours = forms.DecimalField(label=_("duration (hours)"), min_value=0.5, max_value=168, initial=12)
+
+    class Meta:
+        model = CampaignSeries
+        fields = [
+            "code", "name", "weekday", "start_time", "duration_hours", "preview_days_before", "preview_time",
+            "first_date", "weeks", "groups", "gmv_target", "loss_cap", "landing_url", "owner", "playbook",
+        ]  # fmt: skip
+        widgets = {
+            "first_date": forms.DateInput(attrs={"type": "date"}),
+            "start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "preview_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _operators()
+        self.fields["playbook"].initial = (
+            Playbook.objects.filter(code="weekly-warm-up").values_list("pk", flat=True).first()
+        )
+        if not self.is_bound:
+            today = timezone.localdate()
+            self.fields["first_date"].initial = today + dt.timedelta(days=(3 - today.weekday()) % 7 or 7)
+
+    def clean(self):
+        cleaned = super().clean()
+        hours = cleaned.get("duration_hours")
+        if hours is not None:
+            self.instance.duration = dt.timedelta(hours=float(hours))
+        return cleaned
+
+
+class ItemForm(StyledMixin, forms.ModelForm):
+    product = forms.ModelChoiceField(queryset=Product.objects.filter(is_active=True), label=_("product"))
+
+    class Meta:
+        model = CampaignItem
+        fields = ["product", "price", "expected_quantity", "supplier_cap", "is_clearance", "second_discount_rate"]
+
+
+class ApplyPlaybookForm(StyledMixin, forms.Form):
+    playbook = forms.ModelChoiceField(queryset=Playbook.objects.all(), label=_("playbook"))
+    groups = forms.ModelMultipleChoiceField(
+        queryset=Group.objects.all(), widget=forms.CheckboxSelectMultiple, label=_("groups")
+    )
+
+    def __init__(self, *args, campaign: Campaign | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if campaign is not None:
+            self.fields["groups"].queryset = campaign.groups.all()
+            self.fields["groups"].initial = list(campaign.groups.values_list("pk", flat=True))
+            self.fields["playbook"].initial = (
+                Playbook.objects.filter(code="weekly-warm-up").values_list("pk", flat=True).first()
+            )
+
+
+class ApplyToGroupsForm(StyledMixin, forms.Form):
+    """Run a playbook in groups without a campaign (daily SOP, flash group, welcome): how a team replicates."""
+
+    groups = forms.ModelMultipleChoiceField(
+        queryset=Group.objects.exclude(tier=Group.Tier.LEGACY), widget=forms.CheckboxSelectMultiple, label=_("groups")
+    )
+    campaign = forms.ModelChoiceField(
+        queryset=Campaign.objects.exclude(status=Campaign.Status.ENDED), required=False, label=_("campaign"),
+        help_text=_("Needed when the playbook has steps timed from a campaign."),
+    )  # fmt: skip
+
+
+class CopyPlaybookForm(StyledMixin, forms.Form):
+    code = forms.SlugField(label=_("code"), max_length=50)
+    name = forms.CharField(label=_("name"), max_length=200)
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        if Playbook.objects.filter(code=code).exists():
+            raise forms.ValidationError(_("A playbook with this code exists."))
+        return code
+
+
+class CouponIssueForm(StyledMixin, forms.Form):
+    template = forms.ModelChoiceField(queryset=CouponTemplate.objects.filter(is_active=True), label=_("template"))
+    group = forms.ModelChoiceField(queryset=Group.objects.all(), required=False, label=_("group"))
+    segment = forms.ChoiceField(
+        required=False,
+        label=_("segment"),
+        choices=[
+            ("", "—"),
+            ("potential", _("Potential")),
+            ("new", _("New")),
+            ("core", _("Core")),
+            ("dormant", _("Dormant")),
+        ],  # fmt: skip
+    )
+    external_ids = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), label=_("or member ids"),
+        help_text=_("External ids separated by spaces, commas or new lines."),
+    )  # fmt: skip
+
+    def clean(self):
+        cleaned = super().clean()
+        ids = [part for part in cleaned.get("external_ids", "").replace(",", " ").split() if part]
+        cleaned["external_ids"] = ids
+        if not ids and not (cleaned.get("group") and cleaned.get("segment")):
+            raise forms.ValidationError(_("Choose a group and a segment, or list the members."))
+        return cleaned

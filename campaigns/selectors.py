@@ -1,0 +1,213 @@
+"""Reads for the campaigns pages: campaign lists, the live numbers, the reminder inbox and calendar, coupons."""
+
+import datetime as dt
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from communityops.money import ZERO, to_money
+
+from .checks import campaign_problems, projected_loss
+from .models import Campaign, Coupon, CouponTemplate, Order, OrderLine, Playbook, Reminder
+
+
+def campaign_list():
+    return Campaign.objects.select_related("series", "owner").annotate(group_count=Count("groups", distinct=True))
+
+
+def campaign_get(*, pk: int) -> Campaign:
+    return Campaign.objects.select_related("series", "owner").get(pk=pk)
+
+
+def campaign_overview(*, campaign: Campaign, now=None) -> dict:
+    """What the campaign page shows: items with their margins, the publish problems, reminder counts."""
+    items = list(campaign.items.select_related("product"))
+    reminders = campaign.reminders.values("status").annotate(n=Count("id"))
+    return {
+        "items": items,
+        "problems": campaign_problems(campaign, now=now) if campaign.status == Campaign.Status.DRAFT else [],
+        "projected_loss": projected_loss(items),
+        "projected_margin": to_money(sum((item.projected_margin for item in items), Decimal("0"))),
+        "reminder_counts": [(row["status"], Reminder.Status(row["status"]).label, row["n"]) for row in reminders],
+        "groups": list(campaign.groups.select_related("owner")),
+        "playbooks": list(Playbook.objects.filter(assignments__campaign=campaign).distinct()),
+    }
+
+
+@dataclass
+class LiveItem:
+    item: object
+    sold: int
+    cap: int | None
+    stock: int
+    cap_percent: int | None
+    alert: bool
+
+
+def campaign_live(*, campaign: Campaign, now=None) -> dict:
+    """The live page's numbers: GMV against target and pace, orders per 10 minutes, GMV per group, items."""
+    now = now or timezone.now()
+    until = min(now, campaign.ends_at)
+    orders = Order.objects.paid().filter(campaign=campaign)
+    totals = orders.aggregate(gmv=Sum("amount"), orders=Count("id"), buyers=Count("member", distinct=True))
+    gmv = totals["gmv"] or ZERO
+    duration = (campaign.ends_at - campaign.starts_at).total_seconds()
+    elapsed = max(0.0, min(duration, (now - campaign.starts_at).total_seconds()))
+    elapsed_share = elapsed / duration if duration else 0.0
+    target = campaign.gmv_target or ZERO
+    # Pace: GMV so far against the target pro rata to the time elapsed; the projection extends today's rate.
+    expected_so_far = to_money(target * Decimal(str(elapsed_share))) if target else ZERO
+    projected = to_money(gmv / Decimal(str(elapsed_share))) if elapsed_share > 0 else ZERO
+
+    buckets: dict[dt.datetime, list] = {}
+    start = campaign.starts_at
+    step = dt.timedelta(minutes=10)
+    slot = start
+    while slot < max(until, start + step) and len(buckets) < 6 * 24 * 7:
+        buckets[slot] = [0, ZERO]
+        slot += step
+    for placed_at, amount in orders.filter(placed_at__gte=start, placed_at__lt=until).values_list(
+        "placed_at", "amount"
+    ):
+        key = start + step * int((placed_at - start) / step)
+        if key in buckets:
+            buckets[key][0] += 1
+            buckets[key][1] += amount
+    series = [
+        {"at": timezone.localtime(at).strftime("%H:%M"), "orders": n, "gmv": float(amount)}
+        for at, (n, amount) in buckets.items()
+    ]
+
+    per_group = list(
+        orders.values("group__name").annotate(gmv=Sum("amount"), orders=Count("id")).order_by("-gmv", "group__name")
+    )
+    sold = dict(
+        OrderLine.objects.filter(order__campaign=campaign, order__status=Order.Status.PAID)
+        .values_list("product_id")
+        .annotate(quantity=Sum("quantity"))
+    )
+    ratio = settings.CAMPAIGN_RESTOCK_ALERT_RATIO
+    items = []
+    for item in campaign.items.select_related("product"):
+        quantity = sold.get(item.product_id, 0)
+        cap = item.supplier_cap
+        percent = round(100 * quantity / cap) if cap else None
+        items.append(
+            LiveItem(
+                item=item,
+                sold=quantity,
+                cap=cap,
+                stock=item.product.stock,
+                cap_percent=percent,
+                alert=bool(cap) and quantity >= ratio * cap,
+            )  # fmt: skip
+        )
+    return {
+        "now": now,
+        "gmv": gmv,
+        "orders": totals["orders"],
+        "buyers": totals["buyers"],
+        "target": target,
+        "target_percent": round(100 * gmv / target) if target else None,
+        "expected_so_far": expected_so_far,
+        "pace_percent": round(100 * gmv / expected_so_far) if expected_so_far else None,
+        "projected": projected,
+        "elapsed_percent": round(100 * elapsed_share),
+        "series": series,
+        "series_json": json.dumps(series),
+        "per_group": per_group,
+        "items": items,
+        "is_running": campaign.starts_at <= now < campaign.ends_at,
+    }
+
+
+def reminder_inbox(*, user, now=None):
+    """The user's reminders that are due and not yet done or skipped, oldest first."""
+    now = now or timezone.now()
+    return Reminder.objects.for_inbox(user, now=now).select_related("group", "campaign", "assignee")
+
+
+def reminder_upcoming(*, user, now=None, limit: int = 10):
+    now = now or timezone.now()
+    return (
+        Reminder.objects.filter(status=Reminder.Status.PENDING, due_at__gt=now)
+        .filter(Q(assignee=user) | Q(assignee__isnull=True))
+        .select_related("group", "campaign")
+        .order_by("due_at")[:limit]
+    )
+
+
+def week_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Monday 00:00 to the next Monday 00:00, local time, around `day`."""
+    monday = day - dt.timedelta(days=day.weekday())
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(monday, dt.time(0), tzinfo=tz)
+    return start, start + dt.timedelta(days=7)
+
+
+def reminder_calendar(*, week_start: dt.datetime, now=None, group_ids=None) -> dict:
+    """The week's reminders by group and day, the load per operator, and last week's late and missed ones."""
+    now = now or timezone.now()
+    week_end = week_start + dt.timedelta(days=7)
+    reminders = Reminder.objects.filter(due_at__gte=week_start, due_at__lt=week_end).exclude(
+        status=Reminder.Status.CANCELLED
+    )
+    if group_ids:
+        reminders = reminders.filter(group_id__in=group_ids)
+    reminders = list(reminders.select_related("group", "assignee", "campaign").order_by("due_at"))
+    days = [(week_start + dt.timedelta(days=i)).date() for i in range(7)]
+    grid: dict = defaultdict(lambda: defaultdict(list))
+    groups = {}
+    for reminder in reminders:
+        key = reminder.group_id or 0
+        groups[key] = reminder.group
+        grid[key][timezone.localtime(reminder.due_at).date()].append(reminder)
+    rows = [
+        {"group": groups[key], "days": [grid[key].get(day, []) for day in days]}
+        for key in sorted(groups, key=lambda k: groups[k].name if groups[k] else "")
+    ]
+    per_operator: dict = defaultdict(lambda: defaultdict(int))
+    for reminder in reminders:
+        name = reminder.assignee
+        per_operator[name]["total"] += 1
+        per_operator[name][reminder.status] += 1
+    previous_start = week_start - dt.timedelta(days=7)
+    last_week = Reminder.objects.filter(due_at__gte=previous_start, due_at__lt=week_start).select_related(
+        "group", "assignee"
+    )
+    late = list(last_week.filter(is_late=True).order_by("due_at"))
+    missed = list(
+        last_week.filter(status__in=[Reminder.Status.SENT, Reminder.Status.FAILED, Reminder.Status.PENDING])
+        .filter(due_at__lt=now)
+        .order_by("due_at")
+    )
+    return {
+        "days": days,
+        "rows": rows,
+        "per_operator": sorted(
+            ((user, dict(counts)) for user, counts in per_operator.items()),
+            key=lambda pair: -pair[1]["total"],
+        ),
+        "late": late,
+        "missed": missed,
+        "total": len(reminders),
+    }
+
+
+def coupon_template_stats():
+    """Per template: coupons issued, redeemed, and the GMV of the (paid) orders that redeemed them."""
+    return CouponTemplate.objects.annotate(
+        issued=Count("coupons", distinct=True),
+        redeemed=Count("coupons", filter=Q(coupons__redeemed_at__isnull=False), distinct=True),
+        gmv=Sum("coupons__order__amount", filter=Q(coupons__order__status=Order.Status.PAID)),
+    ).order_by("kind", "code")
+
+
+def coupon_list(*, template=None):
+    coupons = Coupon.objects.select_related("member", "template", "order")
+    return coupons.filter(template=template) if template else coupons

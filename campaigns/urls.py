@@ -1,0 +1,25 @@
+from django.urls import path
+
+from . import views
+
+app_name = "campaigns"
+
+urlpatterns = [
+    path("campaigns/", views.campaign_list, name="campaign-list"),
+    path("campaigns/new/", views.campaign_create, name="campaign-create"),
+    path("campaigns/series/new/", views.series_create, name="series-create"),
+    path("campaigns/<int:pk>/", views.campaign_detail, name="campaign-detail"),
+    path("campaigns/<int:pk>/items/", views.campaign_item_add, name="campaign-item-add"),
+    path("campaigns/<int:pk>/items/<int:item_pk>/remove/", views.campaign_item_remove, name="campaign-item-remove"),
+    path("campaigns/<int:pk>/publish/", views.campaign_publish, name="campaign-publish"),
+    path("campaigns/<int:pk>/apply/", views.campaign_apply_playbook, name="campaign-apply"),
+    path("campaigns/<int:pk>/live/", views.campaign_live, name="campaign-live"),
+    path("playbooks/", views.playbook_list, name="playbook-list"),
+    path("playbooks/<int:pk>/", views.playbook_detail, name="playbook-detail"),
+    path("playbooks/<int:pk>/apply/", views.playbook_apply, name="playbook-apply"),
+    path("playbooks/<int:pk>/copy/", views.playbook_copy, name="playbook-copy"),
+    path("reminders/", views.reminder_inbox, name="reminder-inbox"),
+    path("reminders/calendar/", views.reminder_calendar, name="reminder-calendar"),
+    path("reminders/<int:pk>/complete/", views.reminder_complete, name="reminder-complete"),
+    path("coupons/", views.coupon_list, name="coupon-list"),
+]

@@ -1,0 +1,333 @@
+"""Campaign pages for operators (managers read; agents get 403): campaigns and series, items and publishing,
+playbooks, the reminder inbox and calendar, the live campaign page, coupons. Thin: check access, call one
+service or selector, render."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from communityops.access import can, require_perms
+from members.models import Member
+
+from . import selectors, services
+from .forms import (
+    ApplyPlaybookForm,
+    ApplyToGroupsForm,
+    CampaignForm,
+    CopyPlaybookForm,
+    CouponIssueForm,
+    ItemForm,
+    SeriesForm,
+)
+from .models import Campaign, CampaignItem, Playbook, Reminder
+
+VIEW = "campaigns.view_campaign"
+CHANGE = "campaigns.change_campaign"
+VIEW_REMINDERS = "campaigns.view_reminder"
+CHANGE_REMINDERS = "campaigns.change_reminder"
+VIEW_PLAYBOOKS = "campaigns.view_playbook"
+CHANGE_PLAYBOOKS = "campaigns.change_playbook"
+VIEW_COUPONS = "campaigns.view_coupontemplate"
+ISSUE_COUPONS = "campaigns.add_coupon"
+
+
+def _campaign(pk: int) -> Campaign:
+    try:
+        return selectors.campaign_get(pk=pk)
+    except Campaign.DoesNotExist as error:
+        raise Http404 from error
+
+
+def _is_partial(request) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request and not htmx.boosted
+
+
+# ---------------------------------------------------------------- campaigns
+
+
+@require_perms(VIEW)
+def campaign_list(request):
+    campaigns = selectors.campaign_list()
+    status = request.GET.get("status")
+    if status in Campaign.Status.values:
+        campaigns = campaigns.filter(status=status)
+    return render(
+        request,
+        "campaigns/campaign_list.html",
+        {
+            "campaigns": campaigns[:200],
+            "status": status,
+            "statuses": Campaign.Status.choices,
+            "can_change": can(request.user, CHANGE),
+        },
+    )
+
+
+@require_perms(CHANGE)
+def campaign_create(request):
+    form = CampaignForm(request.POST or None, initial={"owner": request.user.pk})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            campaign = services.campaign_create(
+                code=data["code"], name=data["name"], starts_at=data["starts_at"], ends_at=data["ends_at"],
+                groups=data["groups"], gmv_target=data["gmv_target"], loss_cap=data["loss_cap"],
+                landing_url=data["landing_url"], owner=data["owner"],
+            )  # fmt: skip
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Campaign %(code)s created as a draft.") % {"code": campaign.code})
+            return redirect("campaigns:campaign-detail", pk=campaign.pk)
+    return render(request, "campaigns/campaign_form.html", {"form": form})
+
+
+@require_perms(CHANGE)
+def series_create(request):
+    form = SeriesForm(request.POST or None, initial={"owner": request.user.pk})
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            series = form.save()
+            campaigns = services.campaign_series_create(series=series, by=request.user)
+        messages.success(
+            request,
+            _("Series %(name)s: %(count)s weekly campaigns created.") % {"name": series.name, "count": len(campaigns)},
+        )
+        return redirect("campaigns:campaign-list")
+    return render(request, "campaigns/series_form.html", {"form": form})
+
+
+@require_perms(VIEW)
+def campaign_detail(request, pk: int):
+    campaign = _campaign(pk)
+    context = {
+        "campaign": campaign,
+        **selectors.campaign_overview(campaign=campaign),
+        "item_form": ItemForm(),
+        "apply_form": ApplyPlaybookForm(campaign=campaign),
+        "can_change": can(request.user, CHANGE),
+        "refused": None,
+    }
+    return render(request, "campaigns/campaign_detail.html", context)
+
+
+@require_POST
+@require_perms(CHANGE)
+def campaign_item_add(request, pk: int):
+    campaign = _campaign(pk)
+    form = ItemForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.campaign_item_add(campaign=campaign, **data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("%(product)s added.") % {"product": data["product"].name})
+    else:
+        messages.error(
+            request,
+            " ".join(
+                f"{form.fields[f].label if f in form.fields else ''}: {' '.join(e)}" for f, e in form.errors.items()
+            ),
+        )
+    return redirect("campaigns:campaign-detail", pk=campaign.pk)
+
+
+@require_POST
+@require_perms(CHANGE)
+def campaign_item_remove(request, pk: int, item_pk: int):
+    item = get_object_or_404(CampaignItem, pk=item_pk, campaign_id=pk, campaign__status=Campaign.Status.DRAFT)
+    item.delete()
+    return redirect("campaigns:campaign-detail", pk=pk)
+
+
+@require_POST
+@require_perms(CHANGE)
+def campaign_publish(request, pk: int):
+    campaign = _campaign(pk)
+    try:
+        services.campaign_publish(campaign=campaign)
+    except services.CampaignNotPublishable as refused:
+        context = {
+            "campaign": campaign,
+            **selectors.campaign_overview(campaign=campaign),
+            "item_form": ItemForm(),
+            "apply_form": ApplyPlaybookForm(campaign=campaign),
+            "can_change": True,
+            "refused": refused.problems,
+        }
+        return render(request, "campaigns/campaign_detail.html", context, status=422)
+    messages.success(request, _("Campaign published."))
+    return redirect("campaigns:campaign-detail", pk=campaign.pk)
+
+
+@require_POST
+@require_perms(CHANGE)
+def campaign_apply_playbook(request, pk: int):
+    campaign = _campaign(pk)
+    form = ApplyPlaybookForm(request.POST, campaign=campaign)
+    if not form.is_valid():
+        messages.error(request, _("Choose a playbook and at least one group."))
+        return redirect("campaigns:campaign-detail", pk=campaign.pk)
+    created = services.playbook_apply(
+        playbook=form.cleaned_data["playbook"], campaign=campaign, groups=form.cleaned_data["groups"], by=request.user
+    )
+    messages.success(request, _("%(count)s reminders scheduled.") % {"count": created})
+    return redirect("campaigns:campaign-detail", pk=campaign.pk)
+
+
+@require_perms(VIEW)
+def campaign_live(request, pk: int):
+    campaign = _campaign(pk)
+    context = {"campaign": campaign, "live": selectors.campaign_live(campaign=campaign)}
+    template = "campaigns/partials/_live.html" if _is_partial(request) else "campaigns/campaign_live.html"
+    return render(request, template, context)
+
+
+# ---------------------------------------------------------------- playbooks
+
+
+@require_perms(VIEW_PLAYBOOKS)
+def playbook_list(request):
+    playbooks = Playbook.objects.prefetch_related("steps").select_related("copied_from")
+    return render(request, "campaigns/playbook_list.html", {"playbooks": playbooks})
+
+
+@require_perms(VIEW_PLAYBOOKS)
+def playbook_detail(request, pk: int):
+    playbook = get_object_or_404(Playbook.objects.select_related("copied_from"), pk=pk)
+    assignments = playbook.assignments.select_related("group", "campaign").order_by("-created_at")[:100]
+    context = {
+        "playbook": playbook,
+        "steps": playbook.steps.select_related("assignee"),
+        "assignments": assignments,
+        "apply_form": ApplyToGroupsForm(),
+        "copy_form": CopyPlaybookForm(initial={"code": f"{playbook.code}-copy", "name": f"{playbook.name}（副本）"}),
+        "can_change": can(request.user, CHANGE_PLAYBOOKS),
+    }
+    return render(request, "campaigns/playbook_detail.html", context)
+
+
+@require_POST
+@require_perms(CHANGE_PLAYBOOKS)
+def playbook_apply(request, pk: int):
+    playbook = get_object_or_404(Playbook, pk=pk)
+    form = ApplyToGroupsForm(request.POST)
+    if form.is_valid():
+        try:
+            created = services.playbook_apply(
+                playbook=playbook, groups=form.cleaned_data["groups"], campaign=form.cleaned_data["campaign"],
+                by=request.user, is_copy=playbook.copied_from_id is not None,
+            )  # fmt: skip
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("%(count)s reminders scheduled.") % {"count": created})
+    else:
+        messages.error(request, _("Choose at least one group."))
+    return redirect("campaigns:playbook-detail", pk=playbook.pk)
+
+
+@require_POST
+@require_perms(CHANGE_PLAYBOOKS)
+def playbook_copy(request, pk: int):
+    playbook = get_object_or_404(Playbook, pk=pk)
+    form = CopyPlaybookForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
+        return redirect("campaigns:playbook-detail", pk=playbook.pk)
+    copy = services.playbook_copy(
+        playbook=playbook, code=form.cleaned_data["code"], name=form.cleaned_data["name"], by=request.user
+    )
+    messages.success(request, _("Copied. Adjust the steps in the admin, then run it in other groups."))
+    return redirect("campaigns:playbook-detail", pk=copy.pk)
+
+
+# ---------------------------------------------------------------- reminders
+
+
+@require_perms(VIEW_REMINDERS)
+def reminder_inbox(request):
+    now = timezone.now()
+    context = {
+        "reminders": selectors.reminder_inbox(user=request.user, now=now)[:200],
+        "upcoming": selectors.reminder_upcoming(user=request.user, now=now),
+        "can_complete": can(request.user, CHANGE_REMINDERS),
+        "now": now,
+    }
+    return render(request, "campaigns/reminder_inbox.html", context)
+
+
+@require_POST
+@require_perms(CHANGE_REMINDERS)
+def reminder_complete(request, pk: int):
+    reminder = get_object_or_404(Reminder.objects.select_related("group", "campaign"), pk=pk)
+    skipped = request.POST.get("action") == "skip"
+    services.reminder_complete(reminder=reminder, by=request.user, skipped=skipped)
+    if _is_partial(request):
+        return render(request, "campaigns/partials/_reminder_row.html", {"reminder": reminder, "can_complete": True})
+    return redirect("campaigns:reminder-inbox")
+
+
+@require_perms(VIEW_REMINDERS)
+def reminder_calendar(request):
+    try:
+        day = dt.date.fromisoformat(request.GET.get("week", ""))
+    except ValueError:
+        day = timezone.localdate()
+    week_start, _end = selectors.week_bounds(day)
+    context = {
+        "calendar": selectors.reminder_calendar(week_start=week_start),
+        "week_start": week_start.date(),
+        "previous": (week_start - dt.timedelta(days=7)).date(),
+        "next": (week_start + dt.timedelta(days=7)).date(),
+        "today": timezone.localdate(),
+    }
+    return render(request, "campaigns/reminder_calendar.html", context)
+
+
+# ---------------------------------------------------------------- coupons
+
+
+def _issue_coupons(data: dict, user):
+    if not data["external_ids"]:
+        return services.coupon_batch_issue(
+            template=data["template"], group=data["group"], segment=data["segment"], by=user
+        )
+    members = list(Member.objects.filter(external_id__in=data["external_ids"]))
+    missing = set(data["external_ids"]) - {member.external_id for member in members}
+    if missing:
+        raise services.CouponError(_("Unknown members: %(ids)s") % {"ids": ", ".join(sorted(missing))})
+    description = _("%(n)s listed members") % {"n": len(members)}
+    return services.coupon_batch_issue(template=data["template"], members=members, by=user, description=description)
+
+
+@require_perms(VIEW_COUPONS)
+def coupon_list(request):
+    form = CouponIssueForm(request.POST or None)
+    if request.method == "POST":
+        if not can(request.user, ISSUE_COUPONS):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                batch = _issue_coupons(form.cleaned_data, request.user)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("%(n)s coupons issued.") % {"n": batch.size})
+                return redirect("campaigns:coupon-list")
+    context = {
+        "templates": selectors.coupon_template_stats(),
+        "form": form,
+        "can_issue": can(request.user, ISSUE_COUPONS),
+    }
+    return render(request, "campaigns/coupon_list.html", context)
