@@ -475,19 +475,20 @@ def coupon_redeem(*, code: str, order: Order, now: dt.datetime | None = None) ->
     """
     coupon = Coupon.objects.select_for_update().select_related("template").filter(code=code.strip().upper()).first()
     if coupon is None:
-        raise CouponError(_("Unknown coupon %(code)s.") % {"code": code})
+        raise CouponError(_("Unknown coupon %(code)s.") % {"code": code}, code="unknown")
     if coupon.order_id == order.pk:
         return coupon
     if coupon.order_id is not None or coupon.redeemed_at is not None:
-        raise CouponError(_("Coupon %(code)s was already used.") % {"code": code})
+        raise CouponError(_("Coupon %(code)s was already used.") % {"code": code}, code="used")
     if coupon.member_id != order.member_id:
-        raise CouponError(_("Coupon %(code)s belongs to another member.") % {"code": code})
+        raise CouponError(_("Coupon %(code)s belongs to another member.") % {"code": code}, code="other_member")
     if order.placed_at > coupon.expires_at:
-        raise CouponError(_("Coupon %(code)s had expired when the order was placed.") % {"code": code})
+        raise CouponError(_("Coupon %(code)s had expired when the order was placed.") % {"code": code}, code="expired")
     if order.amount < coupon.template.min_spend:
         raise CouponError(
             _("Order %(order)s is below the coupon's minimum spend ¥%(min)s.")
-            % {"order": order.order_id, "min": coupon.template.min_spend}
+            % {"order": order.order_id, "min": coupon.template.min_spend},
+            code="min_spend",
         )
     coupon.order = order
     coupon.redeemed_at = order.placed_at or now or timezone.now()
