@@ -337,13 +337,11 @@ class WeekTransitions:
         }
 
 
-def transitions_between(
-    *, start: datetime, end: datetime, groups: Sequence[GroupRef], using: str = "default"
+def _transitions(
+    f: store.Facts, s0: SegmentSnapshot, s1: SegmentSnapshot, groups: Sequence[GroupRef]
 ) -> list[WeekTransitions]:
-    """Segment counts at `start` and `end` and the transitions of the members in each group at `start`."""
-    f = store.facts(using=using)
+    """Transitions between two snapshots of the same groups (the members present at the first)."""
     gids = np.array([g.id for g in groups], dtype=np.int64)
-    s0, s1 = (segments_at(at=t, group_ids=gids, using=using) for t in (start, end))
     # Destination of each member present at the start: their segment at the end, or "left".
     dest = np.full(len(s0.keys), LEFT_CODE, dtype=np.int64)
     if len(s1.keys) and len(s0.keys):
@@ -354,7 +352,6 @@ def transitions_between(
     if len(s0.keys) and len(s1.keys):
         pos = np.minimum(np.searchsorted(s0.keys, s1.keys), len(s0.keys) - 1)
         arrivals = s0.keys[pos] != s1.keys
-    index = {g.id: i for i, g in enumerate(groups)}
     lookup = np.full(int(gids.max(initial=0)) + 1, -1, dtype=np.int64)
     lookup[gids] = np.arange(len(gids))
     matrix = np.zeros((len(groups), 4, 5), dtype=np.int64)
@@ -364,14 +361,13 @@ def transitions_between(
     joined = np.zeros((len(groups), 4), dtype=np.int64)
     np.add.at(joined, (lookup[s1.keys[arrivals] // f.span], s1.codes[arrivals]), 1)
     out = []
-    for g in groups:
-        i = index[g.id]
+    for i, g in enumerate(groups):
         transitions = {SEGMENT_CODES[a]: {TARGET_CODES[b]: int(matrix[i, a, b]) for b in range(5)} for a in range(4)}
         out.append(
             WeekTransitions(
                 group=g,
-                start=start,
-                end=end,
+                start=s0.at,
+                end=s1.at,
                 start_counts={SEGMENT_CODES[a]: int(matrix[i, a].sum()) for a in range(4)},
                 end_counts={SEGMENT_CODES[a]: int(ends[i, a]) for a in range(4)},
                 transitions=transitions,
@@ -379,6 +375,23 @@ def transitions_between(
             )
         )
     return out
+
+
+def transitions_between(
+    *, start: datetime, end: datetime, groups: Sequence[GroupRef], using: str = "default"
+) -> list[WeekTransitions]:
+    """Segment counts at `start` and `end` and the transitions of the members in each group at `start`."""
+    return transitions_series(instants=[start, end], groups=groups, using=using)[0]
+
+
+def transitions_series(
+    *, instants: Sequence[datetime], groups: Sequence[GroupRef], using: str = "default"
+) -> list[list[WeekTransitions]]:
+    """Transitions between consecutive instants (e.g. the Mondays of several weeks), one snapshot each."""
+    f = store.facts(using=using)
+    gids = [g.id for g in groups]
+    snapshots = [segments_at(at=t, group_ids=gids, using=using) for t in instants]
+    return [_transitions(f, a, b, groups) for a, b in zip(snapshots, snapshots[1:], strict=False)]
 
 
 def week_transitions(*, monday, codes: Iterable[str] | None = None, using: str = "default") -> list[WeekTransitions]:
@@ -602,10 +615,8 @@ def core_forecast(
     start), with the transition probabilities and joins pooled over the `history_weeks` weeks before `at`.
     A segment nobody was in during those weeks keeps its members where they are."""
     week = timedelta(days=7)
-    history = [
-        transitions_between(start=at - (k + 1) * week, end=at - k * week, groups=[group], using=using)[0]
-        for k in reversed(range(history_weeks))
-    ]
+    instants = [at - k * week for k in reversed(range(history_weeks + 1))]
+    history = [row[0] for row in transitions_series(instants=instants, groups=[group], using=using)]
     pooled = np.zeros((4, 5))
     inflow = np.zeros(4)
     for wt in history:
@@ -660,6 +671,7 @@ __all__ = [
     "suggest_stage",
     "suggested_stages",
     "transitions_between",
+    "transitions_series",
     "week_transitions",
     "weekly_metrics",
     "Segment",

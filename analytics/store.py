@@ -26,13 +26,13 @@ Derived views (computed once per refresh, shared read-only by every request):
 - per (group, member) pair the first counting order's instant, for "ordered before t" in segments.
 """
 
-import ast
 import hashlib
+import json
 import logging
+import mmap
 import os
 import tempfile
 import threading
-import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -227,6 +227,7 @@ def _initial_state(using: str, key: str, *, rebuild: bool) -> _State:
     marker = sources.source_marker(using=using)
     state = None if rebuild else _load_snapshot(key)
     if state is not None:
+        # The snapshot's own marker: when no transaction has written since it was taken, it is current.
         _refresh(state, using, key, marker=marker)
         return state
     # Token first, then the data: a commit in between is in the data and moves the token, so the next
@@ -317,10 +318,24 @@ def _snapshot_path(key: str) -> Path | None:
     directory = conf.get("ANALYTICS_SNAPSHOT_DIR")
     if not directory:
         return None
-    return Path(directory) / f"facts-{key}.npz"
+    return Path(directory) / f"facts-{key}.bin"
 
 
+# The snapshot is one file: a magic line, the JSON header's length, the header, then the arrays raw and
+# 64-byte aligned, so a new process maps them in a millisecond instead of reading and parsing 70 MB.
+_MAGIC = b"communityops-analytics-facts\n"
+_ALIGN = 64
+_ORDER_FIELDS = ("id", "member", "group", "ts", "cents", "paid")
+_MEMBERSHIP_FIELDS = ("group", "member", "joined", "left")
 _FACT_FIELDS = ("ts", "group", "member", "cents", "pair_keys", "pair_first_ts", "ms_keys", "ms_joined", "ms_left")
+
+
+def _jsonable(value):
+    return [_jsonable(v) for v in value] if isinstance(value, tuple | list) else value
+
+
+def _tupled(value):
+    return tuple(_tupled(v) for v in value) if isinstance(value, list) else value
 
 
 def _persist(state: _State, key: str) -> None:
@@ -328,17 +343,34 @@ def _persist(state: _State, key: str) -> None:
     if path is None:
         return
     f = state.facts
-    arrays = {f"o_{name}": getattr(f.orders, name) for name in ("id", "member", "group", "ts", "cents", "paid")}
-    arrays.update({f"m_{name}": getattr(f.memberships, name) for name in ("group", "member", "joined", "left")})
-    arrays.update({f"f_{name}": getattr(f, name) for name in _FACT_FIELDS})
-    since = None if state.recent_since is None else state.recent_since.isoformat()
-    meta = np.array([repr((SNAPSHOT_VERSION, state.token, since, f.span))])
+    arrays = {f"o_{n}": getattr(f.orders, n) for n in _ORDER_FIELDS}
+    arrays.update({f"m_{n}": getattr(f.memberships, n) for n in _MEMBERSHIP_FIELDS})
+    arrays.update({f"f_{n}": getattr(f, n) for n in _FACT_FIELDS})
+    layout, offset = [], 0
+    for name, array in arrays.items():
+        layout.append({"name": name, "dtype": array.dtype.str, "length": len(array), "offset": offset})
+        offset += -(-array.nbytes // _ALIGN) * _ALIGN
+    header = json.dumps(
+        {
+            "version": SNAPSHOT_VERSION,
+            "token": _jsonable(state.token),
+            "since": None if state.recent_since is None else state.recent_since.isoformat(),
+            "marker": _jsonable(state.marker),
+            "span": f.span,
+            "arrays": layout,
+        }
+    ).encode()
+    start = -(-(len(_MAGIC) + 8 + len(header)) // _ALIGN) * _ALIGN
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         with os.fdopen(fd, "wb") as out:
-            np.savez(out, meta=meta, **arrays)
-        os.replace(tmp, path)  # atomic: readers see the old file or the new one
+            out.write(_MAGIC + len(header).to_bytes(8, "little") + header)
+            for item, array in zip(layout, arrays.values(), strict=True):
+                out.seek(start + item["offset"])
+                out.write(np.ascontiguousarray(array).tobytes())
+            out.truncate(start + offset)
+        os.replace(tmp, path)  # atomic: a reader maps the old file or the new one, never half of one
         state.rows_since_persist = 0
     except OSError as exc:  # a read-only disk costs speed, not correctness
         logger.warning("analytics: cannot write the snapshot %s: %s", path, exc)
@@ -349,19 +381,37 @@ def _load_snapshot(key: str) -> _State | None:
     if path is None or not path.exists():
         return None
     try:
-        with np.load(path, allow_pickle=False) as data:
-            version, token, since, span = ast.literal_eval(str(data["meta"][0]))
-            if version != SNAPSHOT_VERSION:
-                return None
-            orders = OrderColumns(**{n: data[f"o_{n}"] for n in ("id", "member", "group", "ts", "cents", "paid")})
-            memberships = MembershipColumns(**{n: data[f"m_{n}"] for n in ("group", "member", "joined", "left")})
-            derived = {n: data[f"f_{n}"] for n in _FACT_FIELDS}
-    except (OSError, ValueError, KeyError, SyntaxError, zipfile.BadZipFile) as exc:
+        with open(path, "rb") as handle:
+            data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        if data[: len(_MAGIC)] != _MAGIC:
+            return None
+        size = int.from_bytes(data[len(_MAGIC) : len(_MAGIC) + 8], "little")
+        header = json.loads(data[len(_MAGIC) + 8 : len(_MAGIC) + 8 + size])
+        if header["version"] != SNAPSHOT_VERSION:
+            return None
+        start = -(-(len(_MAGIC) + 8 + size) // _ALIGN) * _ALIGN
+        arrays = {
+            item["name"]: np.frombuffer(
+                data, dtype=np.dtype(item["dtype"]), count=item["length"], offset=start + item["offset"]
+            )
+            for item in header["arrays"]
+        }
+    except (OSError, ValueError, KeyError) as exc:
         logger.warning("analytics: ignoring unreadable snapshot %s: %s", path, exc)
         return None
-    facts_ = Facts(orders=orders, memberships=memberships, span=int(span), **derived)
-    since = None if since is None else datetime.fromisoformat(since)
-    return _State(facts=facts_, token=token, recent_since=since)
+    facts_ = Facts(
+        orders=OrderColumns(**{n: arrays[f"o_{n}"] for n in _ORDER_FIELDS}),
+        memberships=MembershipColumns(**{n: arrays[f"m_{n}"] for n in _MEMBERSHIP_FIELDS}),
+        span=int(header["span"]),
+        **{n: arrays[f"f_{n}"] for n in _FACT_FIELDS},
+    )
+    since = header["since"]
+    return _State(
+        facts=facts_,
+        token=_tupled(header["token"]),
+        recent_since=None if since is None else datetime.fromisoformat(since),
+        marker=_tupled(header["marker"]),
+    )
 
 
 def stats(*, using: str = "default") -> dict:

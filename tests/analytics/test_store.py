@@ -147,7 +147,7 @@ def test_snapshot_file_round_trip(tmp_path, settings):
     settings.ANALYTICS_PERSIST_MIN_ROWS = 1
     build_story()
     first = services.period_metrics(start=WEEK[0], end=WEEK[1])
-    assert list(tmp_path.glob("facts-*.npz"))
+    assert list(tmp_path.glob("facts-*.bin"))
     store.clear()  # as a new process would start
     assert services.period_metrics(start=WEEK[0], end=WEEK[1]) == first
     Order.objects.filter(order_id="S1").update(status="refunded", updated_at=timezone.now())

@@ -1,0 +1,100 @@
+"""The group ranking as CSV (UTF-8 with BOM, which Excel on a Chinese Windows opens correctly) or XLSX
+(xlsxwriter, with number formats, so the figures stay numbers)."""
+
+import csv
+import io
+from datetime import datetime
+
+import xlsxwriter
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+
+from .selectors import Ranking, RankingRow
+
+
+def _headers() -> list[str]:
+    return [
+        _("Group code"),
+        _("Group"),
+        _("GMV"),
+        _("Orders"),
+        _("Buyers"),
+        _("Core members"),
+        _("Repurchases"),
+        _("AOV"),
+        _("Core GMV"),
+        _("Other GMV"),
+        _("Grade"),
+        _("Suggested stage"),
+    ]
+
+
+def _values(row: RankingRow) -> list:
+    m = row.metrics
+    stage_labels = {"acquisition": _("Acquisition"), "retention": _("Retention"), "conversion": _("Conversion")}
+    return [
+        row.group.code if row.group else "",
+        row.group.name if row.group else _("Platform"),
+        m.gmv,
+        m.orders,
+        m.buyers,
+        m.core_members,
+        None if m.repurchases is None else round(m.repurchases, 4),
+        None if m.aov is None else round(m.aov, 2),
+        m.core_gmv,
+        m.other_gmv,
+        row.grade or "",
+        stage_labels.get(row.stage or "", ""),
+    ]
+
+
+def _filename(ranking: Ranking, ext: str) -> str:
+    return f"group-ranking-{ranking.period.start.isoformat()}-{ranking.period.until.isoformat()}.{ext}"
+
+
+def ranking_csv(ranking: Ranking) -> HttpResponse:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(_headers())
+    for row in [*ranking.rows, ranking.platform]:
+        writer.writerow(["" if v is None else v for v in _values(row)])
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(ranking, "csv")}"'
+    return response
+
+
+def ranking_xlsx(ranking: Ranking) -> HttpResponse:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet(_("Group ranking")[:31])
+    bold = book.add_format({"bold": True, "bg_color": "#eef3fb", "border": 1})
+    money = book.add_format({"num_format": "¥#,##0.00"})
+    ratio = book.add_format({"num_format": "0.00"})
+    count = book.add_format({"num_format": "#,##0"})
+    total = book.add_format({"bold": True, "top": 1})
+    sheet.write(0, 0, _("Group ranking %(period)s") % {"period": ranking.period.label}, book.add_format({"bold": True}))
+    sheet.write(1, 0, _("Generated %(when)s") % {"when": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")})
+    header_row = 3
+    sheet.write_row(header_row, 0, _headers(), bold)
+    formats = [None, None, money, count, count, count, ratio, money, money, money, None, None]
+    rows = [*ranking.rows, ranking.platform]
+    for i, row in enumerate(rows, start=header_row + 1):
+        for j, value in enumerate(_values(row)):
+            fmt = formats[j]
+            if value is None:
+                sheet.write_blank(i, j, None, fmt)
+            elif fmt is not None:
+                sheet.write_number(i, j, float(value), fmt)
+            else:
+                sheet.write(i, j, value, total if row is ranking.platform else None)
+    sheet.set_column(0, 0, 12)
+    sheet.set_column(1, 1, 24)
+    sheet.set_column(2, 11, 13)
+    sheet.freeze_panes(header_row + 1, 2)
+    sheet.autofilter(header_row, 0, header_row + len(rows) - 1, len(formats) - 1)
+    book.close()
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename(ranking, "xlsx")}"'
+    return response

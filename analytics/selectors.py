@@ -1,0 +1,282 @@
+"""Reads for pages and for other apps: what a page shows, assembled from `analytics.services`.
+
+For other apps (they call these; analytics never imports them back):
+- `member_ids_in_segment(group=..., segment=..., at=None)`: the ids of a group's members in a segment now
+  (or at `at`) — the members list filter and saved selections ("every dormant member of the Chengdu VIP
+  group who bought ≥ ¥5,000" = this ∩ their own filters).
+- `member_segments(member=..., at=None)`: {group id: segment} for a member page.
+- `group_segment_counts(group=..., at=None)`: {segment: members} for a group page.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from members.models import Group
+
+from . import conf, services
+from .models import SEGMENTS, Segment
+from .periods import current_week_monday, local_midnight, week_bounds, week_label
+from .services import GroupRef, Metrics
+
+# --- for other apps -----------------------------------------------------------------------------------
+
+
+def member_ids_in_segment(*, group: Group | int, segment: str, at: datetime | None = None) -> list[int]:
+    """Ids of the members of `group` whose segment (potential / new / core / dormant) is `segment` at `at`
+    (default now), sorted."""
+    if segment not in Segment.values:
+        raise ValueError(f"unknown segment {segment!r}; one of {', '.join(Segment.values)}")
+    group_id = group if isinstance(group, int) else group.pk
+    snapshot = services.segments_at(at=at or timezone.now(), group_ids=[group_id])
+    return sorted(m for m, s in snapshot.of_group(group_id).items() if s == segment)
+
+
+def member_segments(*, member, at: datetime | None = None) -> dict[int, str]:
+    """{group id: segment} for every group the member is in at `at` (default now)."""
+    member_id = member if isinstance(member, int) else member.pk
+    return services.member_segments(member_id=member_id, at=at)
+
+
+def group_segment_counts(*, group: Group | int, at: datetime | None = None) -> dict[str, int]:
+    group_id = group if isinstance(group, int) else group.pk
+    counts = services.segments_at(at=at or timezone.now(), group_ids=[group_id]).counts()
+    return counts.get(group_id, services.zero_counts())
+
+
+# --- periods ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end) in local days, with a label for people."""
+
+    start: date
+    end: date  # exclusive
+    week: date | None = None  # the Monday, when the period is an ISO week
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime]:
+        return local_midnight(self.start), local_midnight(self.end)
+
+    @property
+    def until(self) -> date:
+        """The last day, inclusive."""
+        return self.end - timedelta(days=1)
+
+    @property
+    def label(self) -> str:
+        if self.week is not None:
+            return f"{week_label(self.week)} ({self.start:%m-%d} – {self.until:%m-%d})"
+        return f"{self.start.isoformat()} – {self.until.isoformat()}"
+
+    @classmethod
+    def of_week(cls, monday: date) -> "Period":
+        return cls(start=monday, end=monday + timedelta(days=7), week=monday)
+
+    def previous(self) -> "Period":
+        length = self.end - self.start
+        if self.week is not None:
+            return Period.of_week(self.week - timedelta(days=7))
+        return Period(start=self.start - length, end=self.start)
+
+
+def last_complete_week(now: datetime | None = None) -> date:
+    """The Monday of the most recent week that has ended: the week a Monday recap is about."""
+    return current_week_monday(now) - timedelta(days=7)
+
+
+# --- the group ranking --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    group: GroupRef | None
+    metrics: Metrics
+    grade: str | None
+    stage: str | None
+
+    @property
+    def sort_values(self) -> dict:
+        m = self.metrics
+        return {
+            "code": self.group.code if self.group else "",
+            "gmv": m.gmv_cents,
+            "orders": m.orders,
+            "buyers": m.buyers,
+            "core_members": m.core_members,
+            "repurchases": m.repurchases,
+            "aov": m.aov,
+            "core_gmv": m.core_cents,
+            "grade": self.grade,
+        }
+
+
+SORT_KEYS = ["gmv", "orders", "buyers", "core_members", "repurchases", "aov", "core_gmv", "grade", "code"]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    period: Period
+    rows: list[RankingRow]
+    platform: RankingRow
+    high_value_groups: int
+    grade_at: datetime
+
+
+def ranking(*, period: Period, sort: str = "gmv", descending: bool = True, now: datetime | None = None) -> Ranking:
+    """Every group's figures for the period, its grade (trailing window ending at the period's end, or now
+    if that is earlier) and the suggested stage now; sorted, with the platform row."""
+    now = now or timezone.now()
+    start, end = period.bounds
+    pm = services.period_metrics(start=start, end=end)
+    grade_at = min(end, now)
+    grades = services.group_grades(at=grade_at)
+    stages = services.suggested_stages(at=now)
+    rows = [RankingRow(m.group, m, grades.get(m.group.id), stages.get(m.group.id)) for m in pm.groups]
+    sort = sort if sort in SORT_KEYS else "gmv"
+    # Empty values (a ratio without a denominator) sort last either way; ties keep the code order.
+    present = [r for r in rows if r.sort_values[sort] is not None]
+    missing = [r for r in rows if r.sort_values[sort] is None]
+    if sort == "grade":  # A is best: "descending" means best first
+        present.sort(key=lambda r: r.grade, reverse=not descending)
+    else:
+        present.sort(key=lambda r: r.sort_values[sort], reverse=descending)
+    return Ranking(
+        period=period,
+        rows=present + missing,
+        platform=RankingRow(None, pm.platform, None, None),
+        high_value_groups=sum(1 for g in grades.values() if g == "A"),
+        grade_at=grade_at,
+    )
+
+
+# --- a group's weekly trends --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    monday: date
+    metrics: Metrics
+    transitions: services.WeekTransitions
+
+    @property
+    def label(self) -> str:
+        return week_label(self.monday)
+
+
+@dataclass(frozen=True)
+class GroupTrends:
+    group: GroupRef
+    weeks: list[WeekRow]
+    selected: WeekRow
+    forecast: services.Forecast
+    decomposition: services.Decomposition
+    grade: str
+    stage: str
+    segments_now: dict[str, int]
+
+
+def mondays_until(last: date, count: int) -> list[date]:
+    return [last - timedelta(days=7 * k) for k in reversed(range(count))]
+
+
+def group_trends(*, group: GroupRef, last_week: date, weeks: int = 12, now: datetime | None = None) -> GroupTrends:
+    """Weekly metrics, segment snapshots, transitions and rates of one group for `weeks` weeks ending with
+    the week starting `last_week`; the Markov forecast from that week's end; grade and stage now."""
+    now = now or timezone.now()
+    mondays = mondays_until(last_week, weeks)
+    metrics = services.weekly_metrics(mondays=mondays, group=group)
+    instants = [local_midnight(d) for d in mondays] + [week_bounds(mondays[-1])[1]]
+    transitions = [row[0] for row in services.transitions_series(instants=instants, groups=[group])]
+    rows = [WeekRow(d, m, t) for (d, m), t in zip(metrics, transitions, strict=True)]
+    selected = rows[-1]
+    previous = services.weekly_metrics(mondays=[last_week - timedelta(days=7)], group=group)[0][1]
+    forecast = services.core_forecast(group=group, at=week_bounds(last_week)[1], history_weeks=4, weeks_ahead=4)
+    grade_metrics = services.period_metrics(start=now - conf.grade_window(), end=now, codes=[group.code]).groups[0]
+    segments_now = group_segment_counts(group=group.id, at=now)
+    return GroupTrends(
+        group=group,
+        weeks=rows,
+        selected=selected,
+        forecast=forecast,
+        decomposition=services.decompose(previous, selected.metrics),
+        grade=services.grade_of(grade_metrics),
+        stage=services.suggest_stage(segments_now, group.capacity),
+        segments_now=segments_now,
+    )
+
+
+# --- the platform overview ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlatformWeek:
+    monday: date
+    metrics: Metrics
+    grades: dict[str, int]
+
+    @property
+    def label(self) -> str:
+        return week_label(self.monday)
+
+    @property
+    def high_value_groups(self) -> int:
+        return self.grades.get("A", 0)
+
+
+def platform_overview(*, last_week: date, weeks: int = 12) -> list[PlatformWeek]:
+    """Per week: platform metrics, and the number of groups in each grade at the week's end."""
+    out = []
+    for monday, metrics in services.weekly_metrics(mondays=mondays_until(last_week, weeks)):
+        end = week_bounds(monday)[1]
+        counts = dict.fromkeys(["A", "B", "C", "D"], 0)
+        for grade in services.group_grades(at=end).values():
+            counts[grade] += 1
+        out.append(PlatformWeek(monday, metrics, counts))
+    return out
+
+
+# --- decomposition between two periods ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DecompositionPage:
+    before: Period
+    after: Period
+    scope: services.Decomposition
+    group: GroupRef | None
+    groups: list[services.Decomposition]
+
+
+def decomposition(*, before: Period, after: Period, group: GroupRef | None = None) -> DecompositionPage:
+    """ΔGMV from `before` to `after` for the platform (or one group), and for every group by |ΔGMV|."""
+    comparison = services.compare_periods(before=before.bounds, after=after.bounds)
+    rows = sorted(comparison.groups, key=lambda d: (-abs(d.delta_cents), d.after.group.code))
+    scope = comparison.platform
+    if group is not None:
+        scope = next(d for d in comparison.groups if d.after.group.id == group.id)
+    return DecompositionPage(before=before, after=after, scope=scope, group=group, groups=rows)
+
+
+def share(part: int, whole: int) -> Decimal | None:
+    return None if not whole else Decimal(part) / Decimal(whole)
+
+
+__all__ = [
+    "SEGMENTS",
+    "DecompositionPage",
+    "GroupTrends",
+    "Period",
+    "Ranking",
+    "decomposition",
+    "group_segment_counts",
+    "group_trends",
+    "last_complete_week",
+    "member_ids_in_segment",
+    "member_segments",
+    "platform_overview",
+    "ranking",
+]
