@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Group
+from members.selectors import user_display_name
 
 from .models import Campaign, CampaignItem, CampaignSeries, CouponTemplate, Playbook, Product
 
@@ -37,6 +38,10 @@ def _operators():
     return get_user_model().objects.filter(is_active=True).order_by("username")
 
 
+def _person_label(user) -> str:
+    return user_display_name(user)
+
+
 class CampaignForm(StyledMixin, forms.ModelForm):
     landing_url = forms.URLField(label=_("landing link"), required=False, assume_scheme="https")
     groups = forms.ModelMultipleChoiceField(
@@ -52,6 +57,7 @@ class CampaignForm(StyledMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = _operators()
+        self.fields["owner"].label_from_instance = _person_label
         for name in ("starts_at", "ends_at"):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
@@ -71,7 +77,7 @@ class SeriesForm(StyledMixin, forms.ModelForm):
             "first_date", "weeks", "groups", "gmv_target", "loss_cap", "landing_url", "owner", "playbook",
         ]  # fmt: skip
         widgets = {
-            "first_date": forms.DateInput(attrs={"type": "date"}),
+            "first_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "preview_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
@@ -79,6 +85,7 @@ class SeriesForm(StyledMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = _operators()
+        self.fields["owner"].label_from_instance = _person_label
         self.fields["playbook"].initial = (
             Playbook.objects.filter(code="weekly-warm-up").values_list("pk", flat=True).first()
         )

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("members.urls")),
     path("imports/", include("members.import_urls")),
     path("", include("campaigns.urls")),
+    path("api/v1/", include("campaigns.api_urls")),
     path("analytics/", include("analytics.urls")),
     path("api/v1/", include("analytics.api_urls")),
 ]

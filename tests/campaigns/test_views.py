@@ -191,3 +191,18 @@ def test_reminders_page_works_with_playbook_reminders(client, operator):
         client.get(reverse("campaigns:playbook-detail", args=[shipped_playbook("flash-group").pk])).status_code == 200
     )
     assert client.get(reverse("campaigns:campaign-detail", args=[campaign.pk])).status_code == 200
+
+
+def test_api_inbox_complete_and_live(client, operator, agent):
+    reminder = ReminderFactory(assignee=operator, status="sent", due_at=timezone.now() - dt.timedelta(minutes=1))
+    campaign = CampaignFactory(groups=[GroupFactory()])
+    login(client, operator)
+    inbox = client.get("/api/v1/reminders/").json()
+    assert [row["id"] for row in inbox] == [reminder.pk]
+    assert client.post(f"/api/v1/reminders/{reminder.pk}/complete/", {"action": "done"}).status_code == 200
+    assert client.post(f"/api/v1/reminders/{reminder.pk}/complete/", {"action": "done"}).status_code == 409
+    live = client.get(f"/api/v1/campaigns/{campaign.pk}/live/").json()
+    assert live["gmv"] == "0.00"
+    assert client.get("/api/v1/campaigns/").json()[0]["code"] == campaign.code
+    login(client, agent)
+    assert client.get("/api/v1/reminders/").status_code == 403
