@@ -59,10 +59,10 @@ def capacity_class(percent) -> str:
     """Bar colour: green with room, yellow when filling up, red when (nearly) full."""
     percent = int(percent or 0)
     if percent >= 95:
-        return "bg-red"
+        return "co-bar-red"
     if percent >= 80:
-        return "bg-yellow"
-    return "bg-green"
+        return "co-bar-yellow"
+    return "co-bar-green"
 
 
 _TIER = {"daily": "blue", "flash": "orange", "precise": "purple", "super_user": "yellow", "legacy": "secondary"}

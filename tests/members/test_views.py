@@ -249,7 +249,7 @@ def test_views_group_list_capacity_and_counts(operator_client, world):
     assert count_of(response) == 3
     assert "2 / 2" in html
     assert "100%" in html
-    assert "bg-red" in html
+    assert "co-bar-red" in html
     # daily: two active members of 500
     assert "2 / 500" in html
 
