@@ -1,0 +1,412 @@
+"""Importing orders from the shop: a CSV or XLSX file in the format of DESIGN.md ("Stable interfaces").
+
+Built for a million rows in under 30 seconds on SQLite: the file is read in chunks of strings, each
+check runs over a whole chunk at once (numpy/pandas), and the checked rows are kept compactly in a
+temporary file (`communityops.tabular.Spill`, ~70 bytes a row), not in memory and not in the database.
+Only when every row is valid (or invalid ones are skipped) are they written, in one transaction: each
+batch is compared with the stored orders, new ones are inserted and changed ones updated with bulk SQL;
+an order that is already there unchanged is not touched (its `updated_at` stays). A failure anywhere
+leaves the database as it was, and no write lock is held while the file is read and checked.
+
+Attribution (see `Order`): an order without a `group` goes to the member's group at `placed_at` (the
+membership joined at or before it and not left by then; the most recently joined if several); an order
+without a `campaign` goes to the campaign of that group whose [starts_at, ends_at) holds `placed_at` (the
+latest started if several). Both are recomputed on every import of the order, so a re-import after
+memberships or campaigns changed re-attributes the inferred ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from communityops.tabular import (
+    DEFAULT_CHUNK_ROWS,
+    ChunkCheck,
+    ImportReport,
+    SeenKeys,
+    Spill,
+    TableSpec,
+    cents_text,
+    db_datetime,
+    db_datetimes,
+    default_value,
+    in_batches,
+    insert_rows,
+    open_table,
+    quote,
+    quoted,
+    sqlite_bulk_load,
+    update_rows,
+)
+from members.models import Group, Member, Membership
+
+from .models import Campaign, Order
+
+ORDERS = TableSpec(
+    columns=("order_id", "member_external_id", "placed_at", "amount", "status", "group", "campaign"),
+    required=("order_id", "member_external_id", "placed_at", "amount"),
+)
+
+# Times are compared as integer seconds in packed numpy keys (member position << 34 | seconds + 2^32),
+# which covers the years 1834–2242; the exact comparison in microseconds follows.
+_SHIFT = 34
+_EPOCH_OFFSET = 1 << 32
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class _Intervals:
+    """Time intervals per owner (a member's memberships, a group's campaigns), for as-of lookups."""
+
+    keys: np.ndarray  # owner position << _SHIFT | start seconds, sorted
+    owner: np.ndarray
+    start_us: np.ndarray
+    end_us: np.ndarray  # int64 max where open-ended
+    value: np.ndarray  # what the lookup returns (group id, campaign id)
+
+    @classmethod
+    def build(cls, owner: np.ndarray, start: np.ndarray, end: np.ndarray, value: np.ndarray) -> _Intervals:
+        start_us = start.astype("datetime64[us]").astype(np.int64)
+        end = end.astype("datetime64[us]")
+        end_us = np.where(np.isnat(end), np.iinfo(np.int64).max, end.astype(np.int64))
+        keys = _pack(owner, start_us)
+        order = np.lexsort((start_us, owner))  # by owner, then start; ties keep the id order
+        return cls(keys[order], owner[order], start_us[order], end_us[order], value[order])
+
+    def at(self, owner: np.ndarray, when_us: np.ndarray) -> np.ndarray:
+        """Per row, the value of the latest-starting interval of `owner` holding `when` (0 if none)."""
+        result = np.zeros(len(owner), dtype=np.int64)
+        if not len(self.keys) or not len(owner):
+            return result
+        candidate = np.searchsorted(self.keys, _pack(owner, when_us), side="right") - 1
+        todo = np.ones(len(owner), dtype=bool)
+        # Walk back through the owner's earlier intervals while the latest one had ended (few steps: a
+        # member has a handful of memberships, a group a handful of overlapping campaigns).
+        while todo.any():
+            at = np.maximum(candidate, 0)
+            same_owner = (candidate >= 0) & (self.owner[at] == owner)
+            todo &= same_owner
+            holds = todo & (self.start_us[at] <= when_us) & (self.end_us[at] > when_us)
+            result[holds] = self.value[at[holds]]
+            todo &= ~holds
+            candidate -= 1
+        return result
+
+
+def _pack(owner: np.ndarray, when_us: np.ndarray) -> np.ndarray:
+    seconds = np.clip(np.floor_divide(when_us, 1_000_000) + _EPOCH_OFFSET, 0, (1 << _SHIFT) - 1)
+    return (owner.astype(np.int64) << _SHIFT) | seconds
+
+
+@dataclass
+class _References:
+    """What the checks look rows up in, loaded once per import."""
+
+    members: dict[str, int]  # external_id -> id
+    groups: dict[str, int]  # code -> id
+    campaigns: dict[str, int]  # code -> id
+    memberships: _Intervals  # owner: member id
+    windows: _Intervals  # owner: group id
+
+    @classmethod
+    def load(cls) -> _References:
+        # Raw SQL: 100k members and their memberships load in a fraction of a second without model
+        # instances or per-value converters (the datetimes are parsed column-wise below).
+        members = _fetch(Member, ["external_id", "id"])
+        groups = _fetch(Group, ["code", "id"])
+        campaigns = _fetch(Campaign, ["code", "id"])
+        memberships = _fetch(Membership, ["member_id", "joined_at", "left_at", "group_id"], "joined_at IS NOT NULL")
+        through, campaign_table = quote(Campaign.groups.through._meta.db_table), quote(Campaign._meta.db_table)
+        as_text = "CAST({} AS TEXT)" if connection.vendor == "sqlite" else "{}"
+        starts, ends = as_text.format(f"c.{quote('starts_at')}"), as_text.format(f"c.{quote('ends_at')}")
+        windows = _query(
+            f"SELECT m.{quote('group_id')}, {starts}, {ends}, c.{quote('id')} "
+            f"FROM {through} m JOIN {campaign_table} c ON c.{quote('id')} = m.{quote('campaign_id')}",
+            ["group_id", "starts_at", "ends_at", "campaign_id"],
+        )
+        return cls(
+            members=dict(zip(members["external_id"].tolist(), members["id"].tolist(), strict=True)),
+            groups=dict(zip(groups["code"].tolist(), groups["id"].tolist(), strict=True)),
+            campaigns=dict(zip(campaigns["code"].tolist(), campaigns["id"].tolist(), strict=True)),
+            memberships=_intervals(memberships, "member_id", "joined_at", "left_at", "group_id"),
+            windows=_intervals(windows, "group_id", "starts_at", "ends_at", "campaign_id"),
+        )
+
+
+def _query(sql: str, columns: list[str]) -> pd.DataFrame:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+    return pd.DataFrame({c: np.array(v, dtype=object) for c, v in zip(columns, values, strict=True)})
+
+
+def _fetch(model, columns: list[str], where: str = "") -> pd.DataFrame:
+    def expression(name: str) -> str:
+        field = next(f for f in model._meta.concrete_fields if f.column == name)
+        if connection.vendor == "sqlite" and field.get_internal_type() == "DateTimeField":
+            # The stored text as it is: parsed column-wise by pandas, not value by value by a converter.
+            return f"CAST({quote(name)} AS TEXT)"
+        return quote(name)
+
+    sql = f"SELECT {', '.join(expression(c) for c in columns)} FROM {quote(model._meta.db_table)}"
+    return _query(sql + (f" WHERE {where}" if where else ""), columns)
+
+
+def _intervals(frame: pd.DataFrame, owner: str, start: str, end: str, value: str) -> _Intervals:
+    def utc(column: pd.Series) -> np.ndarray:
+        # Stored datetimes are UTC: text on SQLite, aware datetimes on PostgreSQL.
+        values = pd.to_datetime(column.to_numpy(), utc=True, format="ISO8601")
+        return pd.DatetimeIndex(values).tz_localize(None).to_numpy().astype("datetime64[us]")
+
+    return _Intervals.build(
+        frame[owner].to_numpy(dtype=np.int64),
+        utc(frame[start]),
+        utc(frame[end]),
+        frame[value].to_numpy(dtype=np.int64),
+    )
+
+
+@dataclass
+class _Batch:
+    """The checked rows of one chunk, held compactly (~70 bytes a row) until they are written."""
+
+    order_id: np.ndarray  # str
+    member_id: np.ndarray  # int64
+    placed_us: np.ndarray  # int64, UTC microseconds
+    cents: np.ndarray  # int64
+    status: np.ndarray  # int8, index into Order.Status.values
+    group_id: np.ndarray  # int64, 0 = none
+    group_is_explicit: np.ndarray  # bool
+    campaign_id: np.ndarray  # int64, 0 = none
+    campaign_is_explicit: np.ndarray  # bool
+
+    def __len__(self) -> int:
+        return len(self.order_id)
+
+    def take(self, mask: np.ndarray) -> _Batch:
+        return _Batch(**{name: getattr(self, name)[mask] for name in self.__dataclass_fields__})
+
+
+_STATUSES = np.array(Order.Status.values, dtype=object)
+# The columns the import sets, in this order; every other column of Order gets its default on insert.
+_COLUMNS = [
+    "order_id", "member_id", "placed_at", "amount", "status", "group_id", "group_is_explicit", "campaign_id",
+    "campaign_is_explicit",
+]  # fmt: skip
+
+
+def _check_chunk(frame: pd.DataFrame, refs: _References, seen: SeenKeys) -> tuple[ChunkCheck, _Batch | None]:
+    """Check one chunk; return the check (errors, bad-row mask) and the valid rows, attributed."""
+    check = ChunkCheck(frame)
+    check.required("order_id")
+    check.max_length("order_id", Order._meta.get_field("order_id").max_length)
+    check.duplicates("order_id", seen)
+    check.required("member_external_id")
+    member_id = check.lookup(
+        "member_external_id", refs.members, lambda v: _("no member has external_id %s") % quoted(v)
+    )
+    check.required("placed_at")
+    placed_at = check.datetimes("placed_at")
+    check.required("amount")
+    cents = check.cents("amount")
+    status = check.choice(
+        "status",
+        Order.Status.values,
+        Order.Status.PAID,
+        lambda v: _("%s is not a status: paid or refunded") % quoted(v),
+    )
+    group_id = check.lookup("group", refs.groups, lambda v: _("no group has code %s") % quoted(v))
+    campaign_id = check.lookup("campaign", refs.campaigns, lambda v: _("no campaign has code %s") % quoted(v))
+
+    valid = ~check.bad
+    if not valid.any():
+        return check, None
+    member_id, placed_us = member_id[valid], placed_at[valid].astype(np.int64)
+    group_id, campaign_id = group_id[valid], campaign_id[valid]
+    group_is_explicit = group_id != 0
+    inferred = ~group_is_explicit
+    group_id[inferred] = refs.memberships.at(member_id[inferred], placed_us[inferred])
+    campaign_is_explicit = campaign_id != 0
+    inferred = ~campaign_is_explicit & (group_id != 0)
+    campaign_id[inferred] = refs.windows.at(group_id[inferred], placed_us[inferred])
+    status_code = np.zeros(valid.sum(), dtype=np.int8)
+    for code, value in enumerate(Order.Status.values):
+        status_code[status[valid] == value] = code
+    batch = _Batch(
+        order_id=np.asarray(check.objects("order_id")[valid], dtype=np.str_),
+        member_id=member_id,
+        placed_us=placed_us,
+        cents=cents[valid],
+        status=status_code,
+        group_id=group_id,
+        group_is_explicit=group_is_explicit,
+        campaign_id=campaign_id,
+        campaign_is_explicit=campaign_is_explicit,
+    )
+    return check, batch
+
+
+def orders_import(
+    *,
+    source,
+    name: str | None = None,
+    skip_invalid: bool = False,
+    dry_run: bool = False,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    progress: ProgressCallback | None = None,
+    now=None,
+) -> ImportReport:
+    """Check every row of an orders file, then (unless dry_run, or any row is bad without skip_invalid) upsert them.
+
+    `source` is a path, a binary file object or a DataFrame. Raises ImportFileError when the file cannot
+    be read or its header is wrong; bad rows are reported, not raised. `progress(rows_done, rows_total)`
+    is called after each chunk is checked, outside any transaction (so it may commit).
+    """
+    now = now or timezone.now()
+    report = ImportReport(kind="orders", dry_run=dry_run, skip_invalid=skip_invalid)
+    table = open_table(source, name=name)
+    ORDERS.check_header(table.header)
+    refs = _References.load()
+    seen = SeenKeys()
+    with Spill() as spill:
+        for frame in table.chunks(chunk_rows):
+            check, batch = _check_chunk(frame, refs, seen)
+            report.rows += check.size
+            report.invalid += int(check.bad.sum())
+            report.add_errors(check.errors())
+            # Once a row is bad and bad rows are not skipped nothing will be written: just keep checking.
+            if batch is not None and report.ok:
+                spill.add(batch)
+            if progress:
+                progress(report.rows, max(report.rows, table.rows_estimate))
+        del refs, seen
+        if not report.ok:
+            return report
+        if dry_run:
+            report.created, report.updated = _write(spill, now=now, dry_run=True)
+        else:
+            with transaction.atomic():
+                report.created, report.updated = _write(spill, now=now, dry_run=False)
+            report.written = True
+        report.unchanged = spill.rows - report.created - report.updated
+    return report
+
+
+def _write(spill: Spill, *, now, dry_run: bool) -> tuple[int, int]:
+    """Insert the new orders and update the changed ones (unchanged ones are not touched); return the counts.
+
+    A dry run only compares. On SQLite a load that at least doubles the table drops the secondary
+    indexes and builds them again at the end (sorting once beats a million random index inserts).
+    """
+    stored = Order.objects.count()
+    created = updated = 0
+    bulk = not dry_run and spill.rows >= max(stored, 50_000)
+    with sqlite_bulk_load(Order, drop_indexes=bulk) if not dry_run else nullcontext():
+        for batch in spill:
+            if stored:
+                is_new, changed, ids = _compare(batch)
+            else:
+                is_new, changed, ids = np.ones(len(batch), dtype=bool), np.zeros(len(batch), dtype=bool), None
+            created += int(is_new.sum())
+            updated += int(changed.sum())
+            if not dry_run:
+                _insert(batch.take(is_new), now=now)
+                if changed.any():
+                    _update(batch.take(changed), ids[changed], now=now)
+    return created, updated
+
+
+def _values(batch: _Batch) -> dict[str, list]:
+    """The batch as database parameters, column by column."""
+    flags = (lambda v: v.tolist()) if connection.vendor == "postgresql" else (lambda v: v.astype(np.int8).tolist())
+    return {
+        "order_id": batch.order_id.tolist(),
+        "member_id": batch.member_id.tolist(),
+        "placed_at": db_datetimes(batch.placed_us.astype("datetime64[us]")),
+        "amount": cents_text(batch.cents).tolist(),
+        "status": _STATUSES[batch.status].tolist(),
+        "group_id": [pk or None for pk in batch.group_id.tolist()],
+        "group_is_explicit": flags(batch.group_is_explicit),
+        "campaign_id": [pk or None for pk in batch.campaign_id.tolist()],
+        "campaign_is_explicit": flags(batch.campaign_is_explicit),
+    }
+
+
+def _insert(batch: _Batch, *, now) -> None:
+    if not len(batch):
+        return
+    columns = {**_values(batch), "updated_at": db_datetime(now)}
+    if connection.vendor != "postgresql":
+        insert_rows(Order, columns, now=now)
+        return
+    # PostgreSQL: COPY straight into the table (the rows are known to be new).
+    others = [f for f in Order._meta.concrete_fields if not f.primary_key and f.column not in columns]
+    names = ", ".join(quote(c) for c in [*columns, *(f.column for f in others)])
+    tail = (columns.pop("updated_at"), *(default_value(f, now) for f in others))
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {quote(Order._meta.db_table)} ({names}) FROM STDIN") as copy,
+    ):
+        for row in zip(*columns.values(), strict=True):
+            copy.write_row((*row, *tail))
+
+
+def _update(batch: _Batch, ids: np.ndarray, *, now) -> None:
+    values = _values(batch)
+    del values["order_id"]
+    stamp = db_datetime(now)
+    rows = zip(*values.values(), [stamp] * len(batch), ids.tolist(), strict=True)
+    update_rows(Order, [*values, "updated_at"], list(rows))
+
+
+def _compare(batch: _Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: is the order new, does it differ from the stored one; and the stored ids (0 if new)."""
+    fields = ["order_id", "id", "member_id", "placed_at", "amount", "status", "group_id", "group_is_explicit",
+              "campaign_id", "campaign_is_explicit"]  # fmt: skip
+    select = ", ".join(
+        f"CAST({quote(f)} AS TEXT)" if f == "placed_at" and connection.vendor == "sqlite" else quote(f) for f in fields
+    )
+    rows = []
+    with connection.cursor() as cursor:
+        for keys in in_batches(batch.order_id.tolist()):
+            cursor.execute(
+                f"SELECT {select} FROM {quote(Order._meta.db_table)} "
+                f"WHERE {quote('order_id')} IN ({', '.join(['%s'] * len(keys))})",
+                keys,
+            )
+            rows.extend(cursor.fetchall())
+    stored = pd.DataFrame(rows, columns=fields, dtype=object).set_index("order_id").reindex(batch.order_id)
+    ids = stored["id"].fillna(0).to_numpy(dtype=np.int64)
+    is_new = ids == 0
+    if is_new.all():
+        return is_new, np.zeros(len(batch), dtype=bool), ids
+    old = stored[~is_new]
+    mine = batch.take(~is_new)
+    placed = pd.to_datetime(old["placed_at"].to_numpy(), utc=True, format="ISO8601")
+    placed_us = pd.DatetimeIndex(placed).tz_localize(None).to_numpy().astype("datetime64[us]").astype(np.int64)
+    # Amounts come back as float (SQLite) or Decimal (PostgreSQL); rounding to cents is exact for Decimal(12, 2).
+    cents = np.array([round(value * 100) for value in old["amount"].tolist()], dtype=np.int64)
+    status = old["status"].to_numpy()
+    differs = (
+        (old["member_id"].to_numpy(dtype=np.int64) != mine.member_id)
+        | (placed_us != mine.placed_us)
+        | (cents != mine.cents)
+        | (status != _STATUSES[mine.status])
+        | (old["group_id"].fillna(0).to_numpy(dtype=np.int64) != mine.group_id)
+        | (old["group_is_explicit"].to_numpy(dtype=bool) != mine.group_is_explicit)
+        | (old["campaign_id"].fillna(0).to_numpy(dtype=np.int64) != mine.campaign_id)
+        | (old["campaign_is_explicit"].to_numpy(dtype=bool) != mine.campaign_is_explicit)
+    )
+    changed = np.zeros(len(batch), dtype=bool)
+    changed[~is_new] = differs
+    return is_new, changed, ids
