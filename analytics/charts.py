@@ -164,13 +164,20 @@ def waterfall_chart(decomposition, *, before_label: str, after_label: str) -> di
              "itemStyle": {"color": "transparent"}, "tooltip": {"show": False}},
             {"name": _("Increase"), "type": "bar", "stack": "w",
              "data": [{"value": v, "itemStyle": {"color": TOTAL if i in (0, len(labels) - 1) else UP},
-                       "label": {"show": bool(v) or i in (0, len(labels) - 1)}} for i, v in enumerate(rise)],
-             "label": {"position": "top", "formatter": "¥{c}"}},
+                       "label": {"show": bool(v) or i in (0, len(labels) - 1), "formatter": _label(v, i, labels)}}
+                      for i, v in enumerate(rise)],
+             "label": {"position": "top"}},
             {"name": _("Decrease"), "type": "bar", "stack": "w", "itemStyle": {"color": DOWN},
-             "data": [{"value": v, "label": {"show": bool(v)}} for v in fall],
-             "label": {"position": "bottom", "formatter": "−¥{c}"}},
+             "data": [{"value": v, "label": {"show": bool(v), "formatter": f"−¥{v:,.2f}"}} for v in fall],
+             "label": {"position": "bottom"}},
         ],
     )  # fmt: skip
+
+
+def _label(value: float, index: int, labels: list) -> str:
+    """A bar's label as literal text (ECharts would print 48938.98): totals plain, increases with '+'."""
+    text = f"¥{value:,.2f}"
+    return text if index in (0, len(labels) - 1) else f"+{text}"
 
 
 def grades_chart(labels: list[str], grades: list[dict[str, int]]) -> dict:

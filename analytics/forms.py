@@ -44,7 +44,9 @@ class PeriodForm(forms.Form):
         return Period.of_week(default or last_complete_week())
 
 
-def week_choices(last: date, count: int = 26) -> list[tuple[str, str]]:
-    """The last `count` weeks for a select, newest first."""
+def week_choices(last: date, count: int = 26, *, selected: date | None = None) -> list[tuple[str, str]]:
+    """The last `count` weeks for a select, newest first, and the selected week wherever it lies."""
     mondays = [last - timedelta(days=7 * k) for k in range(count)]
+    if selected is not None and selected not in mondays:
+        mondays = sorted([*mondays, selected], reverse=True)
     return [(week_label(d), f"{week_label(d)} ({d:%m-%d} – {d + timedelta(days=6):%m-%d})") for d in mondays]

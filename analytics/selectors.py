@@ -72,6 +72,12 @@ class Period:
             return f"{week_label(self.week)} ({self.start:%m-%d} – {self.until:%m-%d})"
         return f"{self.start.isoformat()} – {self.until.isoformat()}"
 
+    @property
+    def short_label(self) -> str:
+        if self.week is not None:
+            return week_label(self.week)
+        return f"{self.start:%m-%d}–{self.until:%m-%d}"
+
     @classmethod
     def of_week(cls, monday: date) -> "Period":
         return cls(start=monday, end=monday + timedelta(days=7), week=monday)
@@ -175,6 +181,7 @@ class GroupTrends:
     forecast: services.Forecast
     decomposition: services.Decomposition
     grade: str
+    grade_at: datetime
     stage: str
     segments_now: dict[str, int]
 
@@ -195,7 +202,10 @@ def group_trends(*, group: GroupRef, last_week: date, weeks: int = 12, now: date
     selected = rows[-1]
     previous = services.weekly_metrics(mondays=[last_week - timedelta(days=7)], group=group)[0][1]
     forecast = services.core_forecast(group=group, at=week_bounds(last_week)[1], history_weeks=4, weeks_ahead=4)
-    grade_metrics = services.period_metrics(start=now - conf.grade_window(), end=now, codes=[group.code]).groups[0]
+    # The grade as of the chosen week's end (this page is about that week); the stage is always "now".
+    grade_at = min(week_bounds(last_week)[1], now)
+    grade_metrics = services.period_metrics(start=grade_at - conf.grade_window(), end=grade_at, codes=[group.code])
+    grade_metrics = grade_metrics.groups[0]
     segments_now = group_segment_counts(group=group.id, at=now)
     return GroupTrends(
         group=group,
@@ -204,6 +214,7 @@ def group_trends(*, group: GroupRef, last_week: date, weeks: int = 12, now: date
         forecast=forecast,
         decomposition=services.decompose(previous, selected.metrics),
         grade=services.grade_of(grade_metrics),
+        grade_at=grade_at,
         stage=services.suggest_stage(segments_now, group.capacity),
         segments_now=segments_now,
     )

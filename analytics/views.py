@@ -59,7 +59,7 @@ def dashboard(request):
             "sort": sort if sort in selectors.SORT_KEYS else "gmv",
             "descending": descending,
             "query": query.urlencode(),
-            "weeks": week_choices(selectors.last_complete_week()),
+            "weeks": week_choices(selectors.last_complete_week(), selected=period.week),
             "selected_week": week_label(period.week) if period.week else "",
             "previous": period.previous(),
             "core_min": conf.core_min_orders(),
@@ -114,7 +114,7 @@ def group_detail(request, code: str):
             "trends": trends,
             "weeks": weeks,
             "trend_weeks": TREND_WEEKS,
-            "week_options": week_choices(selectors.last_complete_week()),
+            "week_options": week_choices(selectors.last_complete_week(), selected=last),
             "selected_week": week_label(last),
             "rows": list(zip(trends.weeks, snapshots, strict=False)),
             "snapshot_rows": list(zip(snapshot_labels, snapshots, strict=True)),
@@ -148,7 +148,7 @@ def decomposition(request):
     code = request.GET.get("group") or ""
     group = _group(code) if code else None
     page = selectors.decomposition(before=before, after=after, group=group)
-    chart = charts.waterfall_chart(page.scope, before_label=_("Before"), after_label=_("After"))
+    chart = charts.waterfall_chart(page.scope, before_label=before.short_label, after_label=after.short_label)
     period_query = request.GET.copy()
     period_query.pop("group", None)
     return render(
@@ -160,7 +160,7 @@ def decomposition(request):
             "before_form": before_form,
             "groups": services.group_refs(),
             "selected_group": code,
-            "week_options": week_choices(selectors.last_complete_week()),
+            "week_options": week_choices(selectors.last_complete_week(), selected=after.week or before.week),
             "after_week": week_label(after.week) if after.week else "",
             "before_week": week_label(before.week) if before.week else "",
             "chart": chart,
@@ -189,7 +189,7 @@ def platform(request):
             "latest": overview[-1],
             "weeks": weeks,
             "trend_weeks": TREND_WEEKS,
-            "week_options": week_choices(selectors.last_complete_week()),
+            "week_options": week_choices(selectors.last_complete_week(), selected=last),
             "selected_week": week_label(last),
             "charts": {
                 "grades": charts.grades_chart(labels, [w.grades for w in overview]),
