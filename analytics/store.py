@@ -414,6 +414,17 @@ def _load_snapshot(key: str) -> _State | None:
     )
 
 
+def persist(*, using: str = "default") -> None:
+    """Refresh the store and write its snapshot now (the periodic task), so new processes start current."""
+    facts(using=using)
+    key = _db_key(using)
+    with _states_lock:
+        state = _states.get(key)
+    if state is not None:
+        with state.lock:
+            _persist(state, key)
+
+
 def stats(*, using: str = "default") -> dict:
     """Sizes of the store, for the rebuild command's summary line."""
     f = facts(using=using)

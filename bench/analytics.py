@@ -86,9 +86,18 @@ print(len(frame), "left memberships")
 """
 
 
+def python_env() -> dict:
+    """Both sides of a whole-process comparison run with cached bytecode, as a deployment does (this machine
+    sets PYTHONDONTWRITEBYTECODE, which makes every process compile Django afresh); the cache lives in
+    bench/out, not beside the sources."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(ROOT / "bench" / "out" / "pycache")
+    return env
+
+
 def manage_env(database_url: str, var_dir: Path) -> dict:
     return {
-        **os.environ,
+        **python_env(),
         "DATABASE_URL": database_url,
         "DJANGO_DEBUG": "0",
         "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"),
@@ -460,7 +469,7 @@ def commands(label: str, env: dict, args, folder: Path) -> list[dict]:
         ),
     ):
         t_ours, out_ours = median_run(ours, env, args.command_repeat)
-        t_duck, out_duck = median_run(duck, dict(os.environ), args.command_repeat)
+        t_duck, out_duck = median_run(duck, python_env(), args.command_repeat)
         same = json.loads(out_ours) == json.loads(out_duck)
         rows.append({"figure": name, "ours_ms": t_ours * 1000, "duckdb_ms": t_duck * 1000, "same": same})
         if not same:

@@ -194,3 +194,28 @@ def test_an_update_stamped_before_the_watermark_alone_is_still_seen():
     before = services.period_metrics(start=WEEK[0], end=WEEK[1]).platform.gmv  # watermark: X's stamp
     Order.objects.filter(order_id="S2").update(status="refunded", updated_at=timezone.now() - timedelta(minutes=5))
     assert services.period_metrics(start=WEEK[0], end=WEEK[1]).platform.gmv == before - Decimal("300.00")
+
+
+@pytest.mark.django_db
+def test_tasks_refresh_and_rebuild(tmp_path, settings):
+    from analytics.tasks import rebuild_analytics_task, refresh_analytics_task
+
+    settings.ANALYTICS_SNAPSHOT_DIR = tmp_path
+    build_story()
+    assert refresh_analytics_task.delay().get()["orders"] == 11
+    assert list(tmp_path.glob("facts-*.bin"))
+    Order.objects.filter(order_id="S1").delete()
+    assert rebuild_analytics_task.delay().get()["orders"] == 10
+
+
+@pytest.mark.django_db
+def test_rebuild_command_prints_a_summary_to_stderr():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    build_story()
+    out, err = StringIO(), StringIO()
+    call_command("rebuild_analytics", stdout=out, stderr=err)
+    assert out.getvalue() == ""
+    assert "11 orders (9 counting)" in err.getvalue()
