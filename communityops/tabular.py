@@ -40,6 +40,13 @@ from django.utils.translation import gettext as _
 # Rows read and checked at a time. 50k rows of an orders file hold ~30 MB of Python strings; larger
 # chunks are not faster (measured), smaller ones make more round trips to the database.
 DEFAULT_CHUNK_ROWS = 50_000
+
+
+def chunk_rows_setting() -> int:
+    """settings.IMPORT_CHUNK_ROWS if a deployment (or a test) sets it, else DEFAULT_CHUNK_ROWS."""
+    return int(getattr(settings, "IMPORT_CHUNK_ROWS", DEFAULT_CHUNK_ROWS))
+
+
 # An import keeps this many errors in its report (the count of invalid rows is always exact), so a
 # completely wrong 1M-row file cannot fill memory or the ImportJob row.
 MAX_ERRORS = 10_000
@@ -581,7 +588,7 @@ def quoted(value) -> str:
     return f"“{text[:60]}…”" if len(text) > 60 else f"“{text}”"
 
 
-_MONEY_RE = re.compile(rf"(\d{{1,{MONEY_INTEGER_DIGITS}}})(?:\.(\d{{1,2}}))?")
+_MONEY_RE = re.compile(rf"0*(\d{{1,{MONEY_INTEGER_DIGITS}}})(?:\.(\d{{1,2}}))?")
 
 
 def money_parse(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -594,9 +601,9 @@ def money_parse(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raw = objects.astype(np.bytes_)
     except UnicodeEncodeError:
         return _money_parse_slow(objects)
-    if raw.dtype.itemsize == 0:
-        raw = raw.astype("S1")
-    before, separator, after = np.strings.partition(raw, b".")
+    if raw.dtype.itemsize == 0:  # every value empty
+        return np.zeros(len(objects), dtype=np.int64), np.zeros(len(objects), dtype=bool)
+    before, separator, after = (_at_least_one_byte(part) for part in np.strings.partition(raw, b"."))
     integer = np.strings.lstrip(before, b"0")
     ok = (raw == b"") | (
         np.strings.isdigit(before)
@@ -606,6 +613,11 @@ def money_parse(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     integer = np.where(ok & (integer != b""), integer, b"0")
     fraction = np.where(ok, np.strings.ljust(after, 2, b"0"), b"00")
     return integer.astype(np.int64) * 100 + fraction.astype(np.int64), ~ok
+
+
+def _at_least_one_byte(values: np.ndarray) -> np.ndarray:
+    # numpy's string functions misbehave on zero-width ('S0') arrays, which an all-empty part gives.
+    return values if values.dtype.itemsize else values.astype("S1")
 
 
 def _money_parse_slow(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -861,7 +873,7 @@ class ImportCommand:
             "--skip-invalid", action="store_true", help=_("write the valid rows and report the invalid ones")
         )
         parser.add_argument("--dry-run", action="store_true", help=_("check and count, write nothing"))
-        parser.add_argument("--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS, help=_("rows read at a time"))
+        parser.add_argument("--chunk-rows", type=int, default=None, help=_("rows read at a time (default 50,000)"))
 
     def handle(self, *args, file, skip_invalid, dry_run, chunk_rows, **options):
         from django.core.management.base import CommandError

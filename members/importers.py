@@ -21,23 +21,27 @@ kept. `referred_by` must name a member in the database or in the same file, not 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from itertools import repeat
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from communityops.tabular import (
-    DEFAULT_CHUNK_ROWS,
     ChunkCheck,
+    ImportFileError,
     ImportReport,
     RowError,
     SeenKeys,
     TableSpec,
+    chunk_rows_setting,
     db_datetime,
     db_datetimes,
     in_batches,
@@ -47,8 +51,10 @@ from communityops.tabular import (
     update_rows,
 )
 
-from .models import Group, Member, Membership, Tag
+from .models import Group, ImportJob, Member, Membership, Tag
 from .phones import InvalidPhone, normalize_phone
+
+logger = logging.getLogger(__name__)
 
 IMPORTERS = {
     "groups": "members.importers.groups_import",
@@ -133,12 +139,13 @@ def groups_import(
     name: str | None = None,
     skip_invalid: bool = False,
     dry_run: bool = False,
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    chunk_rows: int | None = None,
     progress=None,
     now=None,
 ) -> ImportReport:
     """Check every row of a groups file, then create new groups and update changed ones (by `code`)."""
     now = now or timezone.now()
+    chunk_rows = chunk_rows or chunk_rows_setting()
     report = ImportReport(kind="groups", dry_run=dry_run, skip_invalid=skip_invalid)
     table = open_table(source, name=name)
     present = set(table.header)
@@ -270,12 +277,13 @@ def members_import(
     name: str | None = None,
     skip_invalid: bool = False,
     dry_run: bool = False,
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    chunk_rows: int | None = None,
     progress=None,
     now=None,
 ) -> ImportReport:
     """Check every row of a members file, then create or update members (by `external_id`), their tags and groups."""
     now = now or timezone.now()
+    chunk_rows = chunk_rows or chunk_rows_setting()
     report = ImportReport(kind="members", dry_run=dry_run, skip_invalid=skip_invalid)
     table = open_table(source, name=name)
     present = set(table.header)
@@ -559,3 +567,122 @@ def _write_memberships(plan: pd.DataFrame, member_ids, now) -> None:
         ["status", "joined_at"],
         [(Membership.Status.ACTIVE.value, joined[i], int(membership_ids[i])) for i in update],
     )
+
+
+# ---------------------------------------------------------------------------------------------- import jobs
+# The browser flow: upload -> validate (a dry run) -> show the report -> confirm -> import. A job's row is
+# the truth about where it is; each step claims it with a conditional status update, so a task delivered
+# twice (or a double click) runs a step once.
+
+
+def _job_source(job: ImportJob):
+    try:
+        return job.file.path
+    except NotImplementedError:  # a storage without local paths
+        return job.file.open("rb")
+
+
+def _job_progress(job_id: int):
+    def progress(done: int, total: int) -> None:
+        # Called between chunks, outside the import's transaction: on SQLite no write lock is held then.
+        ImportJob.objects.filter(pk=job_id).update(rows_done=done, rows_total=total)
+
+    return progress
+
+
+def import_job_create(*, kind: str, upload, skip_invalid: bool, created_by, language: str = "") -> ImportJob:
+    """Store an uploaded file as a pending import job."""
+    job = ImportJob(kind=kind, original_name=upload.name[:255], skip_invalid=skip_invalid, created_by=created_by)
+    job.report = {"language": language} if language else {}
+    job.file.save(Path(upload.name).name, upload, save=False)
+    job.full_clean()
+    job.save()
+    return job
+
+
+def _run_step(job: ImportJob, *, dry_run: bool, claim_from: str, claim_to: str, done: str) -> ImportJob | None:
+    claimed = ImportJob.objects.filter(pk=job.pk, status=claim_from).update(status=claim_to, rows_done=0)
+    if not claimed:
+        return None  # someone else has it, or it is past this step
+    job.refresh_from_db()
+    language = job.report.get("language") or translation.get_language()
+    previous = {key: job.report[key] for key in ("language", "confirmed_at") if key in job.report}
+    with translation.override(language):
+        try:
+            report = import_file(
+                kind=job.kind,
+                source=_job_source(job),
+                name=job.original_name,
+                skip_invalid=job.skip_invalid,
+                dry_run=dry_run,
+                progress=_job_progress(job.pk),
+            )
+        except ImportFileError as exc:
+            failed = ImportReport(kind=job.kind, dry_run=dry_run, skip_invalid=job.skip_invalid)
+            failed.add_errors(exc.errors)
+            failed.invalid = 0
+            report, status = failed, ImportJob.Status.FAILED
+            report_dict = {**failed.to_dict(), "file_error": True}
+        except Exception as exc:
+            logger.exception("import job %s failed", job.pk)
+            report_dict = {"kind": job.kind, "crash": f"{type(exc).__name__}: {exc}"}
+            status = ImportJob.Status.FAILED
+            report = None
+        else:
+            report_dict = report.to_dict()
+            if dry_run:
+                status = ImportJob.Status.VALIDATED
+            else:
+                status = ImportJob.Status.DONE if report.written else ImportJob.Status.FAILED
+    finished = timezone.now() if status in (ImportJob.Status.DONE, ImportJob.Status.FAILED) else None
+    rows = report.rows if report is not None else job.rows_done
+    ImportJob.objects.filter(pk=job.pk, status=claim_to).update(
+        status=status,
+        report={**report_dict, **previous, "step": done},
+        rows_done=rows,
+        rows_total=rows,
+        finished_at=finished,
+    )
+    job.refresh_from_db()
+    return job
+
+
+def import_job_validate(*, job: ImportJob) -> ImportJob | None:
+    """Check every row of the job's file (a dry run) and keep the report; None if the job was not pending."""
+    return _run_step(
+        job,
+        dry_run=True,
+        claim_from=ImportJob.Status.PENDING,
+        claim_to=ImportJob.Status.VALIDATING,
+        done="validated",
+    )
+
+
+def import_job_confirm(*, job: ImportJob, skip_invalid: bool) -> bool:
+    """Record the user's go-ahead (and their choice about invalid rows); False if it cannot be imported."""
+    report = ImportReport.from_dict(job.report)
+    if job.status != ImportJob.Status.VALIDATED or "confirmed_at" in job.report:
+        return False
+    if report.invalid and not skip_invalid:
+        return False
+    updated = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.VALIDATED).update(
+        skip_invalid=skip_invalid, report={**job.report, "confirmed_at": timezone.now().isoformat()}
+    )
+    job.refresh_from_db()
+    return bool(updated)
+
+
+def import_job_run(*, job: ImportJob) -> ImportJob | None:
+    """Import the job's file for real; None if the job was not validated (already running or done)."""
+    return _run_step(
+        job,
+        dry_run=False,
+        claim_from=ImportJob.Status.VALIDATED,
+        claim_to=ImportJob.Status.IMPORTING,
+        done="imported",
+    )
+
+
+def import_job_runs_inline(job: ImportJob) -> bool:
+    """Small files are checked and imported inside the request; larger ones by a Celery task."""
+    return job.file.size <= settings.IMPORT_INLINE_MAX_BYTES
