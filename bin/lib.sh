@@ -16,5 +16,7 @@ compile_messages() {
         return 0
     fi
     say "Compiling translations"
-    (cd locale && "$OLDPWD/.venv/bin/python" "$OLDPWD/manage.py" compilemessages -v 0)
+    # The test settings: compiling needs no secret key, whatever the caller's environment holds.
+    (cd locale && DJANGO_SETTINGS_MODULE=communityops.settings_test \
+        "$OLDPWD/.venv/bin/python" "$OLDPWD/manage.py" compilemessages -v 0)
 }
