@@ -71,3 +71,59 @@ def roles(transactional_db):
                 for app, code in (name.split(".") for name in names)
             ]
         group.permissions.set(perms)
+
+
+# Transactional tests empty the database when they end, data-migration rows included (the roles, the shipped
+# playbooks, ...). pytest-django runs them after the ordinary database tests, but before the tests that use the
+# database without a marker (module fixtures through django_db_blocker, such as tests/communityops/test_demo.py).
+# So after the last browser test, the data migrations are replayed (they are rerunnable by our rules).
+_BLOCKER: list = []
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _keep_db_blocker(django_db_blocker):
+    _BLOCKER[:] = [django_db_blocker]
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+def replay_data_migrations() -> None:
+    """Run every RunPython operation of the applied migrations again, in order, with its historical models."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations.special import RunPython
+
+    loader = MigrationLoader(connection)
+    for key in _plan(loader):
+        migration = loader.graph.nodes[key]
+        operations = [op for op in migration.operations if isinstance(op, RunPython)]
+        if not operations:
+            continue
+        state = loader.project_state(key, at_end=False)
+        for operation in operations:
+            with connection.schema_editor(atomic=True) as editor:
+                operation.code(state.apps, editor)
+
+
+def _plan(loader) -> list:
+    """Every migration in dependency order (each leaf's plan lists its dependencies first)."""
+    plan: list = []
+    for leaf in loader.graph.leaf_nodes():
+        for key in loader.graph.forwards_plan(leaf):
+            if key not in plan:
+                plan.append(key)
+    return plan
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield
+    if nextitem is None or not _BLOCKER or not _is_transactional(item) or _is_transactional(nextitem):
+        return
+    with _BLOCKER[0].unblock():
+        replay_data_migrations()
