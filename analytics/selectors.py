@@ -138,9 +138,10 @@ def ranking(*, period: Period, sort: str = "gmv", descending: bool = True, now: 
     now = now or timezone.now()
     start, end = period.bounds
     pm = services.period_metrics(start=start, end=end)
-    grade_at = min(end, now)
+    grade_at = min(end, now.replace(second=0, microsecond=0))
     grades = services.group_grades(at=grade_at)
-    stages = services.suggested_stages(at=now)
+    # The stage "now" to the minute, so a page reloaded within it reuses the segment snapshot.
+    stages = services.suggested_stages(at=now.replace(second=0, microsecond=0))
     rows = [RankingRow(m.group, m, grades.get(m.group.id), stages.get(m.group.id)) for m in pm.groups]
     sort = sort if sort in SORT_KEYS else "gmv"
     # Empty values (a ratio without a denominator) sort last either way; ties keep the code order.

@@ -151,6 +151,29 @@ def _group_totals(group, member, cents, span: int, kmin: int) -> dict[int, tuple
     return {int(g): tuple(int(c[i]) for c in columns) for i, g in enumerate(gids)}
 
 
+class _Memo:
+    """The last few results computed from one fact store. A page reloaded, or a grade and a ranking asking for
+    the same window, reuse them; a refreshed store is a new object, so nothing stale is ever returned."""
+
+    def __init__(self, size: int = 16):
+        self.size = size
+        self.entries: dict = {}
+
+    def get(self, f: store.Facts, key: tuple, compute):
+        entry = self.entries.get((id(f), key))
+        if entry is not None and entry[0] is f:
+            return entry[1]
+        value = compute()
+        if len(self.entries) >= self.size:
+            self.entries.pop(next(iter(self.entries)))
+        self.entries[(id(f), key)] = (f, value)
+        return value
+
+
+_totals_memo = _Memo()
+_snapshot_memo = _Memo()
+
+
 def period_metrics(
     *, start: datetime, end: datetime, codes: Iterable[str] | None = None, using: str = "default"
 ) -> PeriodMetrics:
@@ -158,8 +181,13 @@ def period_metrics(
     [start, end), and the platform (the sum over all groups)."""
     f = store.facts(using=using)
     refs = group_refs(using=using)
-    sl = f.slice(to_us(start), to_us(end))
-    totals = _group_totals(f.group[sl], f.member[sl], f.cents[sl], f.span, conf.core_min_orders())
+    start_us, end_us, kmin = to_us(start), to_us(end), conf.core_min_orders()
+
+    def compute():
+        sl = f.slice(start_us, end_us)
+        return _group_totals(f.group[sl], f.member[sl], f.cents[sl], f.span, kmin)
+
+    totals = _totals_memo.get(f, (start_us, end_us, kmin), compute)
     rows = [Metrics(ref, *totals.get(ref.id, ())) for ref in refs]
     platform = sum(rows, Metrics(None))
     if codes is not None:
@@ -261,9 +289,16 @@ def segments_at(*, at: datetime, group_ids: Iterable[int] | None = None, using: 
     instant `at`, counting the group's orders placed before `at`."""
     f = store.facts(using=using)
     at_us = to_us(at)
+    if group_ids is None:
+        window, kmin = conf.segment_window(), conf.core_min_orders()
+
+        def compute():
+            keys = f.members_at(at_us)
+            return SegmentSnapshot(at=at, span=f.span, keys=keys, codes=_segment_codes(f, at_us, keys))
+
+        return _snapshot_memo.get(f, (at_us, window, kmin), compute)
     keys = f.members_at(at_us)
-    if group_ids is not None:
-        keys = keys[np.isin(keys // f.span, np.fromiter(group_ids, dtype=np.int64))]
+    keys = keys[np.isin(keys // f.span, np.fromiter(group_ids, dtype=np.int64))]
     return SegmentSnapshot(at=at, span=f.span, keys=keys, codes=_segment_codes(f, at_us, keys))
 
 
@@ -272,7 +307,7 @@ def member_segments(*, member_id: int, at: datetime | None = None, using: str = 
     f = store.facts(using=using)
     at_us = to_us(at or timezone.now())
     inside = (f.ms_joined <= at_us) & (at_us < f.ms_left) & (f.ms_keys % f.span == member_id)
-    keys = np.unique(f.ms_keys[inside])
+    keys = store.sorted_unique(f.ms_keys[inside])
     codes = _segment_codes(f, at_us, keys)
     return {int(k // f.span): SEGMENT_CODES[c] for k, c in zip(keys, codes, strict=True)}
 

@@ -301,6 +301,11 @@ def source_marker(*, using: str = "default"):
             except FileNotFoundError:
                 parts.append(None)
                 continue
+            if st.st_size == 0 and path.endswith("-wal"):
+                # An empty WAL holds nothing: every open connection creates one and the last to close
+                # removes it, so its presence alone must not look like a change.
+                parts.append(None)
+                continue
             if now - st.st_mtime < _MTIME_TRUST_SECONDS:
                 return None
             parts.append((st.st_size, st.st_mtime_ns, st.st_ino))

@@ -49,6 +49,14 @@ logger = logging.getLogger(__name__)
 SNAPSHOT_VERSION = 1
 
 
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """np.unique for int64 keys, by sorting: NumPy 2's default (hash-based) unique is ~100× slower on them."""
+    if not len(values):
+        return values
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
+
+
 def counting_mask(orders: OrderColumns, memberships: MembershipColumns) -> np.ndarray:
     """Which orders count for their group: paid, with a group, and not placed while the member was out of it.
 
@@ -66,7 +74,7 @@ def counting_mask(orders: OrderColumns, memberships: MembershipColumns) -> np.nd
     if not closed.any():
         return mask
     ms_key = memberships.group * span + memberships.member
-    closed_keys = np.unique(ms_key[closed])
+    closed_keys = sorted_unique(ms_key[closed])
     order_key = orders.group * span + orders.member
     pos = np.searchsorted(closed_keys, order_key)
     pos[pos == len(closed_keys)] = 0
@@ -160,7 +168,8 @@ class Facts:
     def members_at(self, at_us: int) -> np.ndarray:
         """Sorted unique pair keys of the members in a group at an instant: joined at or before it, not left."""
         inside = (self.ms_joined <= at_us) & (at_us < self.ms_left)
-        return np.unique(self.ms_keys[inside])
+        keys = self.ms_keys[inside]  # already sorted: only duplicates (overlapping memberships) to drop
+        return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
 
 
 @dataclass
