@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 from django.db import connections
+from django.utils import timezone
 
 from . import conf, sources
 from .sources import MembershipColumns, OrderColumns
@@ -217,19 +218,10 @@ def facts(*, using: str = "default", rebuild: bool = False) -> Facts:
         return state.facts
 
 
-def _recent_since(token: tuple) -> datetime | None:
-    """The lower bound of the recent window: the latest order stamp minus the margin."""
-    watermark = sources.token_watermark(token)
-    if watermark is None:
-        return None
-    return watermark - timedelta(seconds=int(conf.get("ANALYTICS_WATERMARK_MARGIN_SECONDS")))
-
-
-def _token_with_window(using: str) -> tuple[tuple, datetime | None]:
-    """The current token, computed with the recent window its own watermark implies."""
-    token = sources.source_token(using=using)
-    since = _recent_since(token)
-    return (token if since is None else sources.source_token(using=using, recent_since=since)), since
+def _window_start() -> datetime:
+    """The start of the recent window: rows stamped after it may still be joined by rows of transactions
+    that were open at the last refresh (the margin is the longest transaction we allow for)."""
+    return timezone.now() - timedelta(seconds=int(conf.get("ANALYTICS_WATERMARK_MARGIN_SECONDS")))
 
 
 def _initial_state(using: str, key: str, *, rebuild: bool) -> _State:
@@ -241,7 +233,8 @@ def _initial_state(using: str, key: str, *, rebuild: bool) -> _State:
         return state
     # Token first, then the data: a commit in between is in the data and moves the token, so the next
     # call refreshes again (harmless) instead of missing it.
-    token, since = _token_with_window(using)
+    since = _window_start()
+    token = sources.source_token(using=using, recent_since=since)
     state = _State(facts=_full_build(using), token=token, recent_since=since, marker=marker)
     _persist(state, key)
     return state
@@ -257,13 +250,22 @@ def _refresh(state: _State, using: str, key: str, *, marker=None) -> None:
         marker = sources.source_marker(using=using)
     if marker is not None and marker == state.marker:
         return
+    since = _window_start()
+    stale_window = state.recent_since is None or since - state.recent_since > timedelta(
+        seconds=int(conf.get("ANALYTICS_WATERMARK_MARGIN_SECONDS"))
+    )
+    # The token to keep (with a window starting now - margin) is read before anything else, so whatever
+    # commits after it shows up as a change next time.
+    new_token = sources.source_token(using=using, recent_since=since) if stale_window else None
     token = sources.source_token(using=using, recent_since=state.recent_since)
     if token == state.token:
+        if new_token is not None:
+            # Nothing changed: keep the window short (after a bulk import it held every imported row).
+            state.token, state.recent_since = new_token, since
         state.marker = marker
         return
-    # The token to keep is read before the changed rows (same reasoning as in _initial_state).
-    since = _recent_since(token)
-    new_token = token if since == state.recent_since else sources.source_token(using=using, recent_since=since)
+    if new_token is None:
+        since, new_token = state.recent_since, token
     orders = state.facts.orders
     changed_rows = 0
     if token[0] != state.token[0]:

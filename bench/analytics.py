@@ -234,8 +234,7 @@ def worker(args) -> None:
     store.facts()
     out["extra"]["store load from the snapshot file (ms)"] = (time.perf_counter() - started) * 1000
     out["extra"]["freshness check, nothing changed (ms)"] = timed(store.facts, 50)[0]
-    token = sources.source_token()
-    since = store._recent_since(token)
+    since = store._window_start()
     out["extra"]["token query when something changed (ms)"] = timed(
         lambda: sources.source_token(recent_since=since), 5
     )[0]
@@ -251,6 +250,7 @@ def worker(args) -> None:
     window = int(conf.segment_window() / timedelta(microseconds=1))
 
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     o = facts.orders
     m = facts.memberships
     con.register("o_df", pd.DataFrame({"id": o.id, "m": o.member, "g": o.group, "ts": o.ts, "cents": o.cents,
@@ -371,6 +371,7 @@ def half_up(numerator, denominator, places):
     return float(q.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 what, folder, arg = sys.argv[1], sys.argv[2], sys.argv[3]
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 con.execute("SET TimeZone = 'Asia/Shanghai'")
 local = lambda col: f"timezone('Asia/Shanghai', strptime({col}, '%Y-%m-%d %H:%M:%S'))"
 con.execute(f"CREATE TABLE g AS SELECT code FROM read_csv('{folder}/groups.csv', all_varchar=true)")

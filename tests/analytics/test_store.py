@@ -219,3 +219,17 @@ def test_rebuild_command_prints_a_summary_to_stderr():
     call_command("rebuild_analytics", stdout=out, stderr=err)
     assert out.getvalue() == ""
     assert "11 orders (9 counting)" in err.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_recent_window_moves_forward_when_nothing_changed():
+    """After a bulk import the window holds every imported row; once nothing changes it is shortened."""
+    build_story()
+    services.period_metrics(start=WEEK[0], end=WEEK[1])
+    state = store._states[store._db_key("default")]
+    old = timezone.now() - timedelta(hours=3)
+    state.recent_since, state.token = old, sources.source_token(recent_since=old)
+    before = services.period_metrics(start=WEEK[0], end=WEEK[1]).platform.gmv
+    assert state.recent_since > old + timedelta(hours=2)
+    Order.objects.filter(order_id="S2").update(status="refunded", updated_at=timezone.now())
+    assert services.period_metrics(start=WEEK[0], end=WEEK[1]).platform.gmv == before - Decimal("300.00")
