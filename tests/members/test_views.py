@@ -382,3 +382,20 @@ def test_views_region_choices_are_distinct_regions(db):
         assert len(region_choices()) == 6
     # DISTINCT over the region alone: the database returns 6 rows, not one per member.
     assert all("external_id" not in q["sql"] for q in queries.captured_queries)
+
+
+def test_views_every_icon_a_template_names_is_in_the_sprite():
+    """`{% icon "name" %}` draws from static/vendor/tabler-icons/sprite.svg; a missing symbol draws nothing."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    sprite = (root / "static/vendor/tabler-icons/sprite.svg").read_text(encoding="utf-8")
+    have = set(re.findall(r'<symbol id="([\w-]+)"', sprite))
+    used = {}
+    for path in root.glob("**/templates/**/*.html"):
+        if ".venv" in path.parts:
+            continue
+        for name in re.findall(r'\{% icon ["\']([\w-]+)["\']', path.read_text(encoding="utf-8")):
+            used.setdefault(name, str(path.relative_to(root)))
+    missing = {name: where for name, where in used.items() if name not in have}
+    assert not missing, f"icons missing from the sprite (add their <symbol> from @tabler/icons): {missing}"
