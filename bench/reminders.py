@@ -3,11 +3,12 @@
     python bench/reminders.py --due 100000 --workers 2
     DATABASE_URL=postgres://… python bench/reminders.py --due 100000 --workers 2
 
-Uses the database DATABASE_URL names; without it, a fresh SQLite file under var/bench/. Each worker is a
-real process running the production sweep (`campaigns.delivery.reminders_sweep`); they start together at
-a barrier so that Django's start-up is not timed. Progress goes to stderr; the last line on stdout is one
-JSON object: {"database", "due", "workers", "delivered", "duplicates", "per_second"}. `duplicates` counts
-reminders claimed and delivered by more than one worker, plus any with more than one Delivery row.
+Uses the database DATABASE_URL names; without it, a fresh SQLite file under var/bench/ (or under
+COMMUNITYOPS_VAR_DIR). Each worker is a real process running the production sweep
+(`campaigns.delivery.reminders_sweep`); they start together at a barrier so that Django's start-up is not
+timed. Progress goes to stderr; the last line on stdout is one JSON object: {"database", "due", "workers",
+"delivered", "duplicates", "per_second"}. `duplicates` counts reminders claimed and delivered by more than
+one worker, plus any with more than one Delivery row.
 """
 
 import argparse
@@ -94,7 +95,7 @@ def main() -> int:
 
     database_url = os.environ.get("DATABASE_URL")
     if not database_url:
-        bench_dir = ROOT / "var" / "bench"
+        bench_dir = Path(os.environ.get("COMMUNITYOPS_VAR_DIR", ROOT / "var")) / "bench"
         bench_dir.mkdir(parents=True, exist_ok=True)
         path = bench_dir / "reminders.sqlite3"
         if args.worker_report is None:
