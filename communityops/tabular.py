@@ -287,10 +287,12 @@ def _open_csv(source) -> Table:
         source.seek(0)
         return io.TextIOWrapper(source, encoding=encoding, newline="")
 
-    with text_stream() as handle:
-        first_line = handle.readline()
-        if isinstance(handle, io.TextIOWrapper) and path is None:
-            handle.detach()
+    handle = text_stream()
+    first_line = handle.readline()
+    if path is None:
+        handle.detach()  # leave the caller's file object open
+    else:
+        handle.close()
     if not first_line.strip():
         raise ImportFileError([RowError(1, "", _("the file is empty: line 1 must be the header"))])
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
@@ -323,7 +325,9 @@ def _open_csv(source) -> Table:
                     raise ImportFileError([error]) from None
                 frame.index = pd.RangeIndex(start_line, start_line + len(frame))
                 start_line += len(frame)
-                yield _drop_empty_rows(frame)  # na_filter=False: missing values are "", never NaN
+                frame = _drop_empty_rows(frame)  # na_filter=False: missing values are "", never NaN
+                if len(frame):
+                    yield frame
         finally:
             if path is None and isinstance(handle, io.TextIOWrapper):
                 handle.detach()
@@ -398,7 +402,9 @@ def _open_xlsx(source) -> Table:
                 if pd.api.types.infer_dtype(values, skipna=False) != "string":
                     values = values.map(_cell_text)
                 frame[column] = values.astype(str)
-            yield _drop_empty_rows(frame)
+            frame = _drop_empty_rows(frame)
+            if len(frame):
+                yield frame
 
     return Table(header=header, rows_estimate=len(body), chunks=chunks, format="xlsx")
 
@@ -416,7 +422,9 @@ def _open_frame(source: pd.DataFrame) -> Table:
                 if pd.api.types.infer_dtype(values, skipna=False) != "string":
                     values = values.astype(object).where(values.notna(), "").map(_cell_text)
                 frame[column] = values.astype(str)
-            yield _drop_empty_rows(frame)
+            frame = _drop_empty_rows(frame)
+            if len(frame):
+                yield frame
 
     return Table(header=header, rows_estimate=len(source), chunks=chunks, format="dataframe")
 
@@ -596,6 +604,8 @@ def money_parse(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     Checked as text, exactly (never through a float): digits, at most two decimals, ≥ 0 (no sign).
     """
+    if not len(objects):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
     try:
         # ASCII bytes make isdigit() mean 0-9 only (a full-width '１' is a digit to str.isdigit).
         raw = objects.astype(np.bytes_)
@@ -866,6 +876,8 @@ class ImportCommand:
     """
 
     importer = ""
+    # Like loaddata: no system checks (they import every URLconf and view, ~1 s of a big import's budget).
+    requires_system_checks: list = []
 
     def add_arguments(self, parser):
         parser.add_argument("file", help=_("CSV (UTF-8 or GB18030) or XLSX file with a header row"))

@@ -195,6 +195,9 @@ def groups_import(
         return out
 
     rows = _read(table, GROUPS, check_chunk, report, chunk_rows, progress)
+    if not len(rows):  # a header and nothing else
+        report.written = not dry_run
+        return report
     report.invalid = int(rows["bad"].sum())
     if not report.ok:
         return report
@@ -313,6 +316,9 @@ def members_import(
         return out
 
     rows = _read(table, MEMBERS, check_chunk, report, chunk_rows, progress)
+    if not len(rows):  # a header and nothing else
+        report.written = not dry_run
+        return report
     if "referred_by" in present and len(rows):
         report.add_errors(_check_referrers(rows, skip_invalid))
         report.errors.sort(key=lambda error: error.line)

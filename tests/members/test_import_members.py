@@ -257,3 +257,17 @@ def test_import_file_accepts_a_dataframe_for_programs(db):
     assert (report.created, report.invalid, report.written) == (2, 0, True)
     assert Member.objects.get(external_id="KH1").last_active_at == datetime(2026, 3, 4, 16, 0, tzinfo=UTC)
     assert Member.objects.get(external_id="KH2").last_active_at is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "header"),
+    [
+        ("groups", "code,name"),
+        ("members", "external_id,name"),
+        ("orders", "order_id,member_external_id,placed_at,amount"),
+    ],
+)
+def test_import_file_with_only_a_header_imports_nothing(db, kind, header):
+    # A binary file object (an upload) rather than a path; blank lines are not rows.
+    report = import_file(kind=kind, source=io.BytesIO((header + "\r\n\r\n\r\n").encode("utf-8-sig")))
+    assert (report.rows, report.created, report.invalid, report.errors) == (0, 0, 0, [])
