@@ -163,3 +163,23 @@ def test_reminders_due_while_redis_is_down_go_out_after_it_is_back_marked_late(p
                 process.wait(timeout=20)
             except Exception:
                 process.kill()
+
+
+def test_two_workers_together_keep_a_robot_under_twenty_messages_a_minute(pg, tmp_path, webhook_server):
+    seed_due_reminders(pg, 30, channel="webhook")
+    extra = {"WECOM_ROBOT_WEBHOOK_URL": webhook_server.url}
+    start_at = str(time.time() + 3)
+    workers = [
+        spawn(pg, *sweep_args(tmp_path / f"{name}.ids", "--batch", "5", "--start-at", start_at), **extra)
+        for name in ("a", "b")
+    ]
+    assert [worker.wait(timeout=120) for worker in workers] == [0, 0]
+    assert len(webhook_server.received) == 20
+    assert len(set(webhook_server.keys())) == 20
+    assert fetch(pg, "SELECT status, count(*) FROM campaigns_reminder GROUP BY status ORDER BY status") == [
+        ("pending", 10),
+        ("sent", 20),
+    ]
+    # The ten left wait for the window to slide, without having spent an attempt.
+    waiting = "SELECT min(next_attempt_at) > now() + interval '30 seconds', max(attempts) FROM campaigns_reminder"
+    assert fetch(pg, waiting + " WHERE status = 'pending'") == [(True, 0)]
