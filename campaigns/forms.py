@@ -62,6 +62,23 @@ class CampaignForm(StyledMixin, forms.ModelForm):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
+class CampaignScheduleForm(StyledMixin, forms.Form):
+    """Move a campaign or change its groups: pending reminders move with it, a removed group's are cancelled."""
+
+    starts_at = forms.DateTimeField(label=_("starts"), widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M"])
+    ends_at = forms.DateTimeField(label=_("ends"), widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M"])
+    groups = forms.ModelMultipleChoiceField(
+        queryset=Group.objects.exclude(tier=Group.Tier.LEGACY), widget=forms.CheckboxSelectMultiple, required=False,
+        label=_("groups"),
+    )  # fmt: skip
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("starts_at") and cleaned.get("ends_at") and cleaned["ends_at"] <= cleaned["starts_at"]:
+            raise forms.ValidationError(_("A campaign must end after it starts."))
+        return cleaned
+
+
 class SeriesForm(StyledMixin, forms.ModelForm):
     landing_url = forms.URLField(label=_("landing link"), required=False, assume_scheme="https")
     groups = forms.ModelMultipleChoiceField(

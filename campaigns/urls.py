@@ -9,6 +9,7 @@ urlpatterns = [
     path("campaigns/new/", views.campaign_create, name="campaign-create"),
     path("campaigns/series/new/", views.series_create, name="series-create"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign-detail"),
+    path("campaigns/<int:pk>/schedule/", views.campaign_schedule, name="campaign-schedule"),
     path("campaigns/<int:pk>/items/", views.campaign_item_add, name="campaign-item-add"),
     path("campaigns/<int:pk>/items/<int:item_pk>/remove/", views.campaign_item_remove, name="campaign-item-remove"),
     path("campaigns/<int:pk>/publish/", views.campaign_publish, name="campaign-publish"),

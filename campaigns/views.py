@@ -21,6 +21,7 @@ from .forms import (
     ApplyPlaybookForm,
     ApplyToGroupsForm,
     CampaignForm,
+    CampaignScheduleForm,
     CopyPlaybookForm,
     CouponIssueForm,
     ItemForm,
@@ -113,10 +114,40 @@ def campaign_detail(request, pk: int):
         **selectors.campaign_overview(campaign=campaign),
         "item_form": ItemForm(),
         "apply_form": ApplyPlaybookForm(campaign=campaign),
+        "schedule_form": _schedule_form(campaign),
         "can_change": can(request.user, CHANGE),
         "refused": None,
     }
     return render(request, "campaigns/campaign_detail.html", context)
+
+
+def _schedule_form(campaign: Campaign, data=None) -> CampaignScheduleForm:
+    initial = {
+        "starts_at": timezone.localtime(campaign.starts_at),
+        "ends_at": timezone.localtime(campaign.ends_at),
+        "groups": list(campaign.groups.values_list("pk", flat=True)),
+    }
+    return CampaignScheduleForm(data, initial=initial)
+
+
+@require_POST
+@require_perms(CHANGE)
+def campaign_schedule(request, pk: int):
+    campaign = _campaign(pk)
+    form = _schedule_form(campaign, request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
+        return redirect("campaigns:campaign-detail", pk=campaign.pk)
+    data = form.cleaned_data
+    with transaction.atomic():
+        moved = 0
+        if (data["starts_at"], data["ends_at"]) != (campaign.starts_at, campaign.ends_at):
+            moved = services.campaign_reschedule(
+                campaign=campaign, starts_at=data["starts_at"], ends_at=data["ends_at"]
+            )
+        services.campaign_groups_set(campaign=campaign, groups=data["groups"], by=request.user)
+    messages.success(request, _("Saved; %(n)s pending reminders moved with the campaign.") % {"n": moved})
+    return redirect("campaigns:campaign-detail", pk=campaign.pk)
 
 
 @require_POST
@@ -162,6 +193,7 @@ def campaign_publish(request, pk: int):
             **selectors.campaign_overview(campaign=campaign),
             "item_form": ItemForm(),
             "apply_form": ApplyPlaybookForm(campaign=campaign),
+            "schedule_form": _schedule_form(campaign),
             "can_change": True,
             "refused": refused.problems,
         }

@@ -206,3 +206,23 @@ def test_api_inbox_complete_and_live(client, operator, agent):
     assert client.get("/api/v1/campaigns/").json()[0]["code"] == campaign.code
     login(client, agent)
     assert client.get("/api/v1/reminders/").status_code == 403
+
+
+def test_moving_the_campaign_and_removing_a_group_from_its_page(client, operator):
+    keep, drop = GroupFactory(owner=operator), GroupFactory(owner=operator)
+    starts = timezone.localtime(timezone.now() + dt.timedelta(days=3)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    campaign = CampaignFactory(groups=[keep, drop], starts_at=starts, ends_at=starts + dt.timedelta(hours=12))
+    playbook_apply(playbook=shipped_playbook("weekly-warm-up"), campaign=campaign, groups=[keep, drop])
+    later = starts + dt.timedelta(days=1)
+    login(client, operator).post(
+        reverse("campaigns:campaign-schedule", args=[campaign.pk]),
+        {"starts_at": f"{later:%Y-%m-%dT%H:%M}", "ends_at": f"{later + dt.timedelta(hours=12):%Y-%m-%dT%H:%M}",
+         "groups": [keep.pk]},
+    )  # fmt: skip
+    campaign.refresh_from_db()
+    assert campaign.starts_at == later
+    assert set(Reminder.objects.filter(group=drop).values_list("status", flat=True)) == {"cancelled"}
+    countdowns = Reminder.objects.filter(group=keep, kind="countdown", due_at__lt=later)
+    assert sorted(later - c.due_at for c in countdowns) == [dt.timedelta(minutes=10), dt.timedelta(minutes=60)]
