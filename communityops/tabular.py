@@ -398,10 +398,9 @@ def _open_xlsx(source) -> Table:
             frame = pd.DataFrame([row[:width] for row in rows], columns=header, dtype=object)
             frame.index = pd.RangeIndex(first_line + offset, first_line + offset + len(rows))
             for column in frame.columns:
-                values = frame[column]
-                if pd.api.types.infer_dtype(values, skipna=False) != "string":
-                    values = values.map(_cell_text)
-                frame[column] = values.astype(str)
+                values = frame[column].tolist()
+                if not all(type(v) is str for v in values):
+                    frame[column] = np.array([v if type(v) is str else _cell_text(v) for v in values], dtype=object)
             frame = _drop_empty_rows(frame)
             if len(frame):
                 yield frame
@@ -431,11 +430,7 @@ def _open_frame(source: pd.DataFrame) -> Table:
 
 def _cell_text(value) -> str:
     """A typed spreadsheet cell as the text a person would have typed into a CSV."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
+    if type(value) is float:
         if value.is_integer() and abs(value) < 1e15:
             return str(int(value))  # a phone or an id stored as a number: 13800138000.0 -> 13800138000
         text = repr(value)
@@ -443,6 +438,10 @@ def _cell_text(value) -> str:
         if abs(value - rounded) < 1e-9:  # 0.30000000000000004 (float noise from a formula) -> 0.3
             text = format(rounded, "f").rstrip("0").rstrip(".")
         return text
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ")
     if isinstance(value, (dt.date, dt.time)):
