@@ -174,6 +174,33 @@ _totals_memo = _Memo()
 _snapshot_memo = _Memo()
 
 
+def _period_totals(f: store.Facts, sl: slice, kmin: int) -> dict[int, tuple]:
+    """Per group id, the totals of the counting orders in a slice: per-pair counts and sums are one bincount
+    each over the store's pair index (no sort). Float sums of integer cents are exact below 2**53 cents."""
+    pairs = len(f.pair_keys)
+    idx = f.pair_index[sl]
+    if not len(idx):
+        return {}
+    n = np.bincount(idx, minlength=pairs)
+    cents = np.bincount(idx, weights=f.cents[sl], minlength=pairs)
+    active = np.flatnonzero(n)
+    n, cents = n[active], cents[active]
+    pair_group = f.pair_keys[active] // f.span
+    core = n >= kmin
+    size = int(pair_group.max()) + 1
+    columns = (
+        np.bincount(pair_group, weights=cents, minlength=size),
+        np.bincount(pair_group, weights=n, minlength=size),
+        np.bincount(pair_group, minlength=size),
+        np.bincount(pair_group[core], minlength=size),
+        np.bincount(pair_group[core], weights=n[core], minlength=size),
+        np.bincount(pair_group[core], weights=cents[core], minlength=size),
+    )
+    present = np.flatnonzero(columns[2])
+    table = np.rint(np.stack([c[present] for c in columns])).astype(np.int64)
+    return {int(g): tuple(int(v) for v in table[:, i]) for i, g in enumerate(present)}
+
+
 def period_metrics(
     *, start: datetime, end: datetime, codes: Iterable[str] | None = None, using: str = "default"
 ) -> PeriodMetrics:
@@ -184,8 +211,7 @@ def period_metrics(
     start_us, end_us, kmin = to_us(start), to_us(end), conf.core_min_orders()
 
     def compute():
-        sl = f.slice(start_us, end_us)
-        return _group_totals(f.group[sl], f.member[sl], f.cents[sl], f.span, kmin)
+        return _period_totals(f, f.slice(start_us, end_us), kmin)
 
     totals = _totals_memo.get(f, (start_us, end_us, kmin), compute)
     rows = [Metrics(ref, *totals.get(ref.id, ())) for ref in refs]
@@ -238,12 +264,10 @@ def _segment_codes(f: store.Facts, at_us: int, keys: np.ndarray) -> np.ndarray:
     ever = first < at_us
     window_us = int(conf.segment_window() / timedelta(microseconds=1))
     sl = f.slice(at_us - window_us, at_us)
-    wkeys, wcounts = np.unique(f.group[sl] * f.span + f.member[sl], return_counts=True)
     in_window = np.zeros(len(keys), dtype=np.int64)
-    if len(wkeys):
-        pos = np.minimum(np.searchsorted(wkeys, keys), len(wkeys) - 1)
-        hit = wkeys[pos] == keys
-        in_window[hit] = wcounts[pos[hit]]
+    if len(f.pair_keys) and sl.stop > sl.start:
+        counts = np.bincount(f.pair_index[sl], minlength=len(f.pair_keys))
+        in_window[hit] = counts[pos[hit]]
     kmin = conf.core_min_orders()
     return np.where(~ever, POTENTIAL, np.where(in_window >= kmin, CORE, np.where(in_window > 0, NEW, DORMANT)))
 

@@ -47,7 +47,7 @@ from .sources import MembershipColumns, OrderColumns
 logger = logging.getLogger(__name__)
 
 # Bump when the snapshot's layout changes: old files are then ignored and rebuilt.
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -124,9 +124,11 @@ class Facts:
     member: np.ndarray
     cents: np.ndarray
     span: int
-    # Sorted (group * span + member) keys of pairs with a counting order, and their first order's instant.
+    # Sorted (group * span + member) keys of pairs with a counting order, and their first order's instant;
+    # per counting order, the index of its pair (so a period's per-pair counts are one bincount, no sort).
     pair_keys: np.ndarray
     pair_first_ts: np.ndarray
+    pair_index: np.ndarray
     # Memberships: pair keys, sorted ascending, with their intervals (a pair may have several).
     ms_keys: np.ndarray
     ms_joined: np.ndarray
@@ -143,7 +145,7 @@ class Facts:
         group = orders.group[idx]
         member = orders.member[idx]
         keys = group * span + member
-        pair_keys, first = np.unique(keys, return_index=True)
+        pair_keys, first, pair_index = np.unique(keys, return_index=True, return_inverse=True)
         ms_keys = memberships.group * span + memberships.member
         by_key = np.argsort(ms_keys, kind="stable")
         return cls(
@@ -156,6 +158,7 @@ class Facts:
             span=span,
             pair_keys=pair_keys,
             pair_first_ts=ts[first],
+            pair_index=pair_index.astype(np.int32),
             ms_keys=ms_keys[by_key],
             ms_joined=memberships.joined[by_key],
             ms_left=memberships.left[by_key],
@@ -338,7 +341,9 @@ _MAGIC = b"communityops-analytics-facts\n"
 _ALIGN = 64
 _ORDER_FIELDS = ("id", "member", "group", "ts", "cents", "paid")
 _MEMBERSHIP_FIELDS = ("group", "member", "joined", "left")
-_FACT_FIELDS = ("ts", "group", "member", "cents", "pair_keys", "pair_first_ts", "ms_keys", "ms_joined", "ms_left")
+_FACT_FIELDS = (
+    "ts", "group", "member", "cents", "pair_keys", "pair_first_ts", "pair_index", "ms_keys", "ms_joined", "ms_left",
+)  # fmt: skip
 
 
 def _jsonable(value):

@@ -593,8 +593,8 @@ def main(argv=None) -> int:
                 hit = result["page_ms"] < PAGE_TARGET_MS
                 ok &= hit
                 verdict = "ok" if hit else "MISSED"
-                label = "group-ranking page for a week"
-                (print(f"  {label:<52} {result['page_ms']:8.1f}ms  (< {PAGE_TARGET_MS:.0f} ms) {verdict}"),)
+                page = "group-ranking page for a week"
+                print(f"  {page:<52} {result['page_ms']:8.1f}ms  (< {PAGE_TARGET_MS:.0f} ms) {verdict}")
             elif "page_status" in result:
                 print(f"  group-ranking page: HTTP {result['page_status']}")
             with tempfile.TemporaryDirectory():
