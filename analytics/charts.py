@@ -51,9 +51,10 @@ def factors_chart(labels: list[str], metrics: list) -> dict:
         xAxis={"type": "category", "data": labels},
         yAxis=[
             {"type": "value", "name": _("Core members"), "position": "left", "minInterval": 1},
-            {"type": "value", "name": _("Repurchases"), "position": "right"},
+            {"type": "value", "name": _("Repurchases"), "position": "right",
+             "nameTextStyle": {"align": "right"}},
             {"type": "value", "name": _("AOV (¥)"), "position": "right", "offset": 56,
-             "axisLabel": {"formatter": "¥{value}"}},
+             "nameTextStyle": {"align": "left"}, "axisLabel": {"formatter": "¥{value}"}},
         ],
         series=[
             {"name": _("Core members"), "type": "line", "yAxisIndex": 0, "data": [m.core_members for m in metrics],
@@ -157,7 +158,9 @@ def waterfall_chart(decomposition, *, before_label: str, after_label: str) -> di
     return _base(
         tooltip={"trigger": "axis", "axisPointer": {"type": "shadow"}},
         xAxis={"type": "category", "data": labels},
-        yAxis={"type": "value", "name": _("GMV (¥)"), "axisLabel": {"formatter": "¥{value}"}},
+        yAxis={"type": "value", "name": _("GMV (¥)"), "axisLabel": {"formatter": "¥{value}"},
+               "min": _waterfall_floor([b for b in base[1:-1]] + [_num(before), _num(after)],
+                                       [b + r + f for b, r, f in zip(base, rise, fall, strict=True)])},
         legend={"show": False},
         series=[
             {"name": "base", "type": "bar", "stack": "w", "data": base, "silent": True,
@@ -172,6 +175,19 @@ def waterfall_chart(decomposition, *, before_label: str, after_label: str) -> di
              "label": {"position": "bottom"}},
         ],
     )  # fmt: skip
+
+
+def _waterfall_floor(lows: list[float], highs: list[float]) -> float:
+    """Where the waterfall's axis starts: at 0, unless every bar stands high above it; then a round number
+    below the lowest level, so effects of a few percent are visible (the bars are labelled with their values)."""
+    low, high = min(lows), max(highs)
+    if high <= 0 or low < 0.5 * high:
+        return 0
+    floor = max(low - 0.6 * (high - low), 0)
+    if floor <= 0:
+        return 0
+    magnitude = 10 ** (len(str(int(floor))) - 1)
+    return float(int(floor // magnitude) * magnitude)
 
 
 def _label(value: float, index: int, labels: list) -> str:

@@ -167,6 +167,7 @@ def group_detail(request, code: str):
             "matrix": matrix,
             "probabilities": probabilities,
             "projected": projected,
+            "window_days": conf.segment_window().days,
             "forecast_actual": list(zip(snapshot_labels, [s["core"] for s in snapshots], strict=True)),
             "charts": {
                 "gmv": charts.gmv_chart(labels, metrics),
