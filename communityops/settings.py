@@ -52,7 +52,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "communityops.middleware.OrganisationLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -147,12 +147,14 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("out", "processed"):
+    for _sub in ("out", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
+        # kombu keeps its exchange tables here; its default is ./control in whatever directory we started in.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -167,8 +169,14 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
 # campaigns: claim and send due reminders (every 30 s), move campaigns draft → live → ended and watch stock.
-CELERY_BEAT_SCHEDULE["reminders-sweep"] = {"task": "campaigns.reminders_sweep", "schedule": env.float("REMINDER_SWEEP_SECONDS", default=30.0)}  # fmt: skip
-CELERY_BEAT_SCHEDULE["campaigns-tick"] = {"task": "campaigns.campaigns_tick", "schedule": env.float("CAMPAIGN_TICK_SECONDS", default=60.0)}  # fmt: skip
+CELERY_BEAT_SCHEDULE["reminders-sweep"] = {
+    "task": "campaigns.reminders_sweep",
+    "schedule": env.float("REMINDER_SWEEP_SECONDS", default=30.0),
+}
+CELERY_BEAT_SCHEDULE["campaigns-tick"] = {
+    "task": "campaigns.campaigns_tick",
+    "schedule": env.float("CAMPAIGN_TICK_SECONDS", default=60.0),
+}
 
 # Business settings (organisation-wide thresholds; DESIGN.md names them).
 CORE_MIN_ORDERS = env.int("CORE_MIN_ORDERS", default=2)

@@ -48,3 +48,18 @@ def test_missing_secret_key_refuses_to_start_in_production(tmp_path):
 def test_migrations_match_models(tmp_path):
     result = run_manage("makemigrations", "--check", "--dry-run", DJANGO_DEBUG="1", COMMUNITYOPS_VAR_DIR=str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_pages_speak_chinese_whatever_the_browser_asks(client, operator):
+    client.force_login(operator)
+    response = client.get("/members/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.headers["Content-Language"] == "zh-hans"
+    assert "客户" in response.content.decode()
+
+
+def test_the_language_switch_is_remembered(client, operator):
+    client.force_login(operator)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/members/"})
+    response = client.get("/members/")
+    assert response.headers["Content-Language"] == "en"
+    assert "Members" in response.content.decode()
