@@ -914,6 +914,13 @@ def _update_columns(model, objects, names: list[str]) -> None:
         cursor.executemany(f"UPDATE {table} SET {sets} WHERE {pk_column} = %s", rows)
 
 
+def apply_playbooks(demo: Demo) -> None:
+    """The seed's week: next Thursday published with its warm-up, and a flash campaign whose reminders fire soon."""
+    from .demo_reminders import demo_apply_playbooks
+
+    demo_apply_playbooks(now=demo.now)
+
+
 STEPS: list[Callable[[Demo], None]] = [
     create_users,
     create_codebook,
@@ -924,6 +931,7 @@ STEPS: list[Callable[[Demo], None]] = [
     create_campaigns,
     create_orders,
     finish_members,
+    apply_playbooks,
 ]
 
 

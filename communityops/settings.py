@@ -177,6 +177,9 @@ CELERY_BEAT_SCHEDULE["campaigns-tick"] = {
     "task": "campaigns.campaigns_tick",
     "schedule": env.float("CAMPAIGN_TICK_SECONDS", default=60.0),
 }
+# The demo (bin/demo) adds orders to its running flash campaign every minute, so the live page moves.
+if env.bool("DEMO_MODE", default=False):
+    CELERY_BEAT_SCHEDULE["demo-live-tick"] = {"task": "campaigns.demo_live_tick", "schedule": 60.0}
 
 # Business settings (organisation-wide thresholds; DESIGN.md names them).
 CORE_MIN_ORDERS = env.int("CORE_MIN_ORDERS", default=2)

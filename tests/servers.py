@@ -71,7 +71,23 @@ class PostgresServer:
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
         _wait_for_port(self.port, process=self.process)
+        self._wait_until_accepting()
         return self
+
+    def _wait_until_accepting(self, timeout: float = 30.0) -> None:
+        """The port opens before recovery ends ("the database system is starting up"): wait for a query."""
+        import psycopg
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with psycopg.connect(self.url(), connect_timeout=2) as conn:
+                    conn.execute("select 1")
+                return
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
 
     def url(self, database: str = "postgres") -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
