@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 from django.conf import settings
+from django.core.management.base import no_translations
 from django.db import connection
 from django.utils.translation import gettext as _
 
@@ -886,6 +887,8 @@ class ImportCommand:
         parser.add_argument("--dry-run", action="store_true", help=_("check and count, write nothing"))
         parser.add_argument("--chunk-rows", type=int, default=None, help=_("rows read at a time (default 50,000)"))
 
+    # `line N, column C: reason` is an interface scripts parse: English whatever the organisation's language.
+    @no_translations
     def handle(self, *args, file, skip_invalid, dry_run, chunk_rows, **options):
         from django.core.management.base import CommandError
         from django.utils.module_loading import import_string

@@ -271,3 +271,14 @@ def test_import_file_with_only_a_header_imports_nothing(db, kind, header):
     # A binary file object (an upload) rather than a path; blank lines are not rows.
     report = import_file(kind=kind, source=io.BytesIO((header + "\r\n\r\n\r\n").encode("utf-8-sig")))
     assert (report.rows, report.created, report.invalid, report.errors) == (0, 0, 0, [])
+
+
+def test_import_members_errors_are_english_lines_whatever_the_organisation_language(tmp_path, settings):
+    # Scripts parse `line N, column C: reason`; the Chinese UI default must not translate it.
+    settings.LANGUAGE_CODE = "zh-hans"
+    path = write(tmp_path, "external_id,name,phone\nC1,测试,12345\n")
+    err = io.StringIO()
+    with translation.override("zh-hans"), pytest.raises(CommandError):
+        call_command("import_members", str(path), stderr=err)
+    assert "line 2, column phone:" in err.getvalue()
+    assert not Member.objects.exists()
