@@ -242,7 +242,7 @@ class CampaignItem(models.Model):
     is_clearance = models.BooleanField(_("clearance"), default=False)
     second_discount_rate = models.DecimalField(
         _("second discount (折上折)"), max_digits=4, decimal_places=3, null=True, blank=True,
-        help_text=_("For clearance items: 0.9 takes another 10% off the campaign price."),
+        help_text=_("For clearance items: 0.9 takes another tenth off the campaign price."),
     )  # fmt: skip
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     restock_alerted_at = models.DateTimeField(_("restock alert sent"), null=True, blank=True)
