@@ -133,11 +133,15 @@ def order_columns(*, using: str = "default", updated_since: datetime | None = No
     )
     params: list = [Order.Status.PAID.value]
     if updated_since is not None:
+        # No ORDER BY here: it would make SQLite walk the primary key instead of an updated_at index.
         sql += " WHERE updated_at >= %s"
         params.append(connection.ops.adapt_datetimefield_value(updated_since))
-    sql += " ORDER BY id"
+    else:
+        sql += " ORDER BY id"
     with connection.cursor() as cursor:
         matrix = _fetch_matrix(cursor, sql, params, 6)
+    if updated_since is not None and len(matrix):
+        matrix = matrix[np.argsort(matrix[:, 0], kind="stable")]
     return OrderColumns(
         id=np.ascontiguousarray(matrix[:, 0]),
         member=np.ascontiguousarray(matrix[:, 1]),

@@ -311,17 +311,21 @@ def _merge(base: OrderColumns, delta: OrderColumns) -> OrderColumns:
         return base
     if not len(base):
         return delta
+    names = ("id", "member", "group", "ts", "cents", "paid")
     pos = np.searchsorted(base.id, delta.id)
     pos_clip = np.minimum(pos, len(base) - 1)
     existing = base.id[pos_clip] == delta.id
-    keep = np.ones(len(base), dtype=bool)
-    keep[pos_clip[existing]] = False
-    columns = {}
-    for name in ("id", "member", "group", "ts", "cents", "paid"):
-        columns[name] = np.concatenate([getattr(base, name)[keep], getattr(delta, name)])
-    order = np.argsort(columns["id"], kind="stable")
-    if not np.all(order[:-1] < order[1:]):
-        columns = {name: col[order] for name, col in columns.items()}
+    # Updated rows are overwritten in place; new rows (usually with higher ids) are appended, and only if
+    # some new id falls between old ones is the whole table sorted again.
+    columns = {name: getattr(base, name).copy() for name in names}
+    for name in names:
+        columns[name][pos_clip[existing]] = getattr(delta, name)[existing]
+    fresh = ~existing
+    if fresh.any():
+        columns = {name: np.concatenate([columns[name], getattr(delta, name)[fresh]]) for name in names}
+        if delta.id[fresh][0] < base.id[-1]:
+            order = np.argsort(columns["id"], kind="stable")
+            columns = {name: col[order] for name, col in columns.items()}
     return OrderColumns(**columns)
 
 
