@@ -17,6 +17,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         "SESSION_COOKIE_SECURE",
         "CSRF_COOKIE_SECURE",
         "SECURE_HSTS_SECONDS",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests for Playwright; never in deployment
     }
     base = {k: v for k, v in os.environ.items() if k not in relaxed}
     return subprocess.run(
