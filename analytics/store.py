@@ -7,18 +7,21 @@ it (`analytics.services`).
 
 Correctness, in order of the guarantees:
 - `rebuild_analytics` (or `facts(rebuild=True)`) recomputes everything from the source tables.
-- Every `facts()` call first compares a cheap *marker* (has any transaction committed since?) and, when it
-  moved, a *token* (orders: count, max id, max `updated_at`, and the count and stamp sum of the orders
-  stamped since the watermark minus a margin; memberships: a checksum). When the token moved, the orders
-  stamped since the watermark minus the margin are read again and replace their old rows by id — which
-  covers new orders, refunds, amount corrections and orders re-attributed to another group or member,
-  since the importer stamps `updated_at` on every change, and a transaction that stamped its rows
+- Every `facts()` call first compares a cheap *marker* (has any transaction committed since? SQLite: the
+  database and WAL files' size and mtime; PostgreSQL: `pg_current_snapshot()`) and, when it moved, a
+  *token* (orders: count, max id, max `updated_at`, and the count and stamp sum of the orders stamped in
+  the recent window, which starts at the last refresh minus a margin; memberships: a checksum). When the
+  token moved, the orders stamped in the recent window are read again and replace their old rows by id —
+  which covers new orders, refunds, amount corrections and orders re-attributed to another group or
+  member, since the importer stamps `updated_at` on every change, and a transaction that stamped its rows
   before another's but committed after it (up to the margin, 15 minutes by default). Memberships are
   small and are re-read whole when their checksum moves.
 - After a partial refresh the store's order count and max id must equal the database's; if not (a delete,
-  or a row changed without a new stamp) the orders are rebuilt from scratch.
-- The store is persisted as one `.npz` file per database (`ANALYTICS_SNAPSHOT_DIR`), so a new process —
-  a management command, a fresh web worker — starts from it and reads only what changed since.
+  say) the orders are read again from scratch. An UPDATE that does not stamp `updated_at` is invisible:
+  run `rebuild_analytics` after one.
+- The store is persisted as one file per database (`ANALYTICS_SNAPSHOT_DIR`, default `var/analytics/`),
+  mapped into memory by a new process — a management command, a fresh web worker — with the token and
+  marker it matches, so that process starts current in a millisecond, or reads only what changed since.
 
 Derived views (computed once per refresh, shared read-only by every request):
 - the *counting* orders — paid, attributed to a group, and not placed after the member left that group
