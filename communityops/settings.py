@@ -177,6 +177,8 @@ CELERY_BEAT_SCHEDULE["campaigns-tick"] = {
     "task": "campaigns.campaigns_tick",
     "schedule": env.float("CAMPAIGN_TICK_SECONDS", default=60.0),
 }
+# analytics: absorb imported or changed orders in the worker, so page requests find the numbers fresh.
+CELERY_BEAT_SCHEDULE["analytics-refresh"] = {"task": "analytics.refresh", "schedule": 300.0}
 # The demo (bin/demo) adds orders to its running flash campaign every minute, so the live page moves.
 if env.bool("DEMO_MODE", default=False):
     CELERY_BEAT_SCHEDULE["demo-live-tick"] = {"task": "campaigns.demo_live_tick", "schedule": 60.0}
