@@ -8,7 +8,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -20,11 +19,15 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
+# Without a secret, commands that serve nothing (migrate, makemigrations, imports) still run on a
+# throwaway key; the web server refuses to start (wsgi.py) and `check --deploy` reports it.
+SECRET_KEY_MISSING = not SECRET_KEY and not DEBUG
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_DEBUG is off.")
-    # Only for a local demo: sessions do not survive a change of this key, which is fine there.
-    SECRET_KEY = "insecure-local-development-key-not-for-production-use-0123456789"
+    SECRET_KEY = (
+        "insecure-local-development-key-not-for-production-use-0123456789"
+        if DEBUG
+        else __import__("secrets").token_urlsafe(50)
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

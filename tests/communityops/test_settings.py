@@ -41,9 +41,20 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
 
 
 def test_missing_secret_key_refuses_to_start_in_production(tmp_path):
-    result = run_manage("check", DJANGO_DEBUG="0", SECRET_KEY="", COMMUNITYOPS_VAR_DIR=str(tmp_path))
-    assert result.returncode != 0
-    assert "SECRET_KEY must be set" in result.stderr
+    env = {"DJANGO_DEBUG": "0", "SECRET_KEY": "", "COMMUNITYOPS_VAR_DIR": str(tmp_path)}
+    deploy = run_manage("check", "--deploy", **env)
+    assert deploy.returncode != 0
+    assert "SECRET_KEY must be set" in deploy.stderr
+    served = run_manage("shell", "-c", "import communityops.wsgi", **env)
+    assert served.returncode != 0
+    assert "SECRET_KEY must be set" in served.stderr
+
+
+def test_commands_that_serve_nothing_run_without_a_secret(tmp_path):
+    result = run_manage(
+        "makemigrations", "--check", "--dry-run", DJANGO_DEBUG="0", SECRET_KEY="", COMMUNITYOPS_VAR_DIR=str(tmp_path)
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_migrations_match_models(tmp_path):
