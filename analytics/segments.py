@@ -1,11 +1,14 @@
-"""The segment provider other apps load by name (settings.COUPON_SEGMENT_PROVIDER), so they never import
-analytics: `segment_member_ids(group=..., segment=..., at=...)` -> member ids."""
+"""The segment provider: the module settings.SEGMENT_PROVIDER names, through which `members` and `campaigns`
+read segments without importing analytics (dependencies point analytics → campaigns → members).
 
-from datetime import datetime
+A provider offers `SEGMENT_CHOICES`, `segment_member_ids(segment=..., group=None, group_ids=None, at=None)`,
+`member_segments(member=..., at=None)` and `segments_of_members(member_ids=..., at=None)`.
+"""
 
-from .selectors import member_ids_in_segment
+from .models import Segment
+from .selectors import member_ids_in_segment as segment_member_ids
+from .selectors import member_segments, segments_of_members
 
+SEGMENT_CHOICES = Segment.choices
 
-def segment_member_ids(*, group, segment: str, at: datetime | None = None) -> list[int]:
-    """Ids of the members of `group` in `segment` (potential / new / core / dormant) at `at`."""
-    return member_ids_in_segment(group=group, segment=segment, at=at)
+__all__ = ["SEGMENT_CHOICES", "member_segments", "segment_member_ids", "segments_of_members"]

@@ -5,6 +5,7 @@ For other apps (they call these; analytics never imports them back):
   (or at `at`) — the members list filter and saved selections ("every dormant member of the Chengdu VIP
   group who bought ≥ ¥5,000" = this ∩ their own filters).
 - `member_segments(member=..., at=None)`: {group id: segment} for a member page.
+- `segments_of_members(member_ids=..., at=None)`: {member id: {group id: segment}} for a list page.
 - `group_segment_counts(group=..., at=None)`: {segment: members} for a group page.
 """
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import numpy as np
 from django.utils import timezone
 
 from members.models import Group
@@ -24,20 +26,36 @@ from .services import GroupRef, Metrics
 # --- for other apps -----------------------------------------------------------------------------------
 
 
-def member_ids_in_segment(*, group: Group | int, segment: str, at: datetime | None = None) -> list[int]:
-    """Ids of the members of `group` whose segment (potential / new / core / dormant) is `segment` at `at`
-    (default now), sorted."""
+def member_ids_in_segment(
+    *, group: Group | int | None = None, segment: str, at: datetime | None = None, group_ids=None
+) -> list[int]:
+    """Ids of the members whose segment (potential / new / core / dormant) is `segment` at `at` (default now)
+    in `group`; without a group, in any of `group_ids`, or in any group at all. Sorted, each once."""
     if segment not in Segment.values:
         raise ValueError(f"unknown segment {segment!r}; one of {', '.join(Segment.values)}")
-    group_id = group if isinstance(group, int) else group.pk
-    snapshot = services.segments_at(at=at or timezone.now(), group_ids=[group_id])
-    return sorted(m for m, s in snapshot.of_group(group_id).items() if s == segment)
+    if group is not None:
+        group_ids = [group if isinstance(group, int) else group.pk]
+    snapshot = services.segments_at(at=at or timezone.now(), group_ids=group_ids)
+    code = services.SEGMENT_CODES.index(segment)
+    return np.unique(snapshot.member_ids[snapshot.codes == code]).tolist()
 
 
 def member_segments(*, member, at: datetime | None = None) -> dict[int, str]:
     """{group id: segment} for every group the member is in at `at` (default now)."""
     member_id = member if isinstance(member, int) else member.pk
     return services.member_segments(member_id=member_id, at=at)
+
+
+def segments_of_members(*, member_ids, at: datetime | None = None) -> dict[int, dict[int, str]]:
+    """{member id: {group id: segment}} for a page of members, from one snapshot of every group (which a
+    request in the same minute reuses)."""
+    at = at or timezone.now().replace(second=0, microsecond=0)
+    snapshot = services.segments_at(at=at)
+    wanted = np.isin(snapshot.member_ids, np.fromiter(member_ids, dtype=np.int64))
+    out: dict[int, dict[int, str]] = {}
+    for key, code in zip(snapshot.keys[wanted], snapshot.codes[wanted], strict=True):
+        out.setdefault(int(key % snapshot.span), {})[int(key // snapshot.span)] = services.SEGMENT_CODES[code]
+    return out
 
 
 def group_segment_counts(*, group: Group | int, at: datetime | None = None) -> dict[str, int]:
@@ -289,6 +307,7 @@ __all__ = [
     "last_complete_week",
     "member_ids_in_segment",
     "member_segments",
+    "segments_of_members",
     "platform_overview",
     "ranking",
 ]

@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from members import segments as member_segments
 from members.models import Group, Member
 
 from . import playbooks as pb
@@ -409,12 +409,10 @@ class CouponError(ValidationError):
 
 
 def _segment_member_ids(*, group: Group, segment: str, at: dt.datetime) -> list[int]:
-    """Member ids of a segment, from the analytics app when it is installed (campaigns never imports it)."""
     try:
-        provider = import_string(settings.COUPON_SEGMENT_PROVIDER)
-    except ImportError as error:
+        return member_segments.member_ids(group=group, segment=segment, at=at)
+    except member_segments.SegmentsUnavailable as error:
         raise CouponError(_("Segments are not available; choose the members instead.")) from error
-    return list(provider(group=group, segment=segment, at=at))
 
 
 @transaction.atomic

@@ -15,6 +15,9 @@ The role × page matrix (tests/members/test_roles.py proves it):
 | orders (member and group) | campaigns.view_order       | yes      | no    | yes     | yes   |
 | full phone numbers        | members.view_phone         | no       | no    | no      | yes   |
 | imports                   | members.import_data        | yes      | no    | no      | yes   |
+| saved selections: open    | members.view_savedselection| yes      | yes   | yes     | yes   |
+| saved selections: save    | members.add_savedselection | yes      | no    | yes     | yes   |
+| saved selections: delete  | own, or delete_savedselection | own   | no    | own     | any   |
 | later pages (menu)        | see NAV_ITEMS below        |          |       |         |       |
 | Django admin              | is_staff                   | no       | no    | no      | yes   |
 

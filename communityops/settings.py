@@ -209,8 +209,8 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="communityops@localhost")
-# analytics provides member segments for coupon batches when installed: f(*, group, segment, at) -> member ids.
-COUPON_SEGMENT_PROVIDER = env.str("COUPON_SEGMENT_PROVIDER", default="analytics.segments.segment_member_ids")
+# The module that gives members and campaigns the segments analytics computes (see members/segments.py).
+SEGMENT_PROVIDER = env.str("SEGMENT_PROVIDER", default="analytics.segments")
 # An import larger than this runs as a Celery task with a progress bar instead of inside the request.
 IMPORT_INLINE_MAX_BYTES = env.int("IMPORT_INLINE_MAX_BYTES", default=512 * 1024)
 

@@ -15,8 +15,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from . import segments
 from .models import Group, Member, Tag
-from .selectors import can_see_phone, members_in_open_group, region_choices, user_display_name
+from .selectors import can_see_phone, members_in_open_group, pk_in, region_choices, user_display_name
 
 _DIGITS = re.compile(r"\D")
 
@@ -38,6 +39,13 @@ class MemberFilter(django_filters.FilterSet):
     )
     tier = django_filters.ChoiceFilter(
         choices=Group.Tier.choices, method="filter_tier", label=_("Group tier"), empty_label=_("All tiers")
+    )
+    segment = django_filters.ChoiceFilter(
+        choices=(),
+        method="filter_segment",
+        label=_("Segment"),
+        empty_label=_("All segments"),
+        help_text=_("In the chosen group (or any group of the chosen tier, or any group), as of now."),
     )
     min_purchase = django_filters.NumberFilter(
         field_name="cumulative_purchase",
@@ -71,6 +79,7 @@ class MemberFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         # Regions come from the data, read when the form is built (not at import time).
         self.filters["region"].extra["choices"] = region_choices()
+        self.filters["segment"].extra["choices"] = segments.choices() if segments.available() else ()
         if self.can_search_phone:
             self.filters["q"].field.widget.attrs["placeholder"] = _("Name, store, ID, WeChat nickname or phone")
 
@@ -104,6 +113,20 @@ class MemberFilter(django_filters.FilterSet):
 
     def filter_tier(self, queryset, name, value):
         return queryset.filter(members_in_open_group(tier=value)) if value else queryset
+
+    def filter_segment(self, queryset, name, value):
+        """A segment is per group: of the group filtered on, else of the tier's groups, else of any group."""
+        if not value:
+            return queryset
+        data = self.form.cleaned_data
+        if data.get("group"):
+            ids = segments.member_ids(segment=value, group=data["group"])
+        elif data.get("tier"):
+            tier_groups = Group.objects.filter(tier=data["tier"]).values_list("pk", flat=True)
+            ids = segments.member_ids(segment=value, group_ids=list(tier_groups))
+        else:
+            ids = segments.member_ids(segment=value)
+        return queryset.filter(pk_in(ids))
 
     def filter_active_within(self, queryset, name, value):
         return queryset.active_within(int(value)) if value else queryset

@@ -202,6 +202,10 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.member} @ {self.group}"
 
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
 
 class ImportJob(models.Model):
     """A file uploaded in the browser, validated (dry run) and then, once confirmed, imported.
@@ -243,3 +247,27 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.original_name}"
+
+
+class SavedSelection(models.Model):
+    """A named filter of the members list ("Chengdu VIP1 · dormant · bought ≥ ¥5,000"), shared by the team.
+
+    It stores the filter, not the members: opened next week, it selects whoever matches then (segments
+    included), which is what a weekly call list wants.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    query = models.TextField(_("filter"), help_text=_("The members list's query string, e.g. group=3&segment=dormant"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("saved selection")
+        verbose_name_plural = _("saved selections")
+
+    def __str__(self) -> str:
+        return self.name

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
+from django.http import QueryDict
 from django.utils import timezone
 
 from communityops.access import VIEW_PHONES
@@ -43,6 +48,17 @@ def user_display_name(user) -> str:
     if any("\u3400" <= ch <= "\u9fff" for ch in first + last):
         return f"{last}{first}"
     return f"{first} {last}".strip()
+
+
+def pk_in(ids: Sequence[int]) -> Q:
+    """`pk IN ids` for any number of ids: a segment can hold 100k members, more than SQLite takes as query
+    parameters, so the list travels as one parameter (a JSON array on SQLite, an array on PostgreSQL)."""
+    ids = [int(i) for i in ids]
+    if connection.vendor == "postgresql":
+        return Q(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ids]))
+    if connection.vendor == "sqlite":
+        return Q(pk__in=RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)]))
+    return Q(pk__in=ids)
 
 
 def open_memberships_prefetch(to_attr: str = "open_memberships") -> Prefetch:
@@ -183,3 +199,45 @@ def members_in_open_group(groups: QuerySet[Group] | None = None, **group_filters
     if group_filters:
         memberships = memberships.filter(**{f"group__{key}": value for key, value in group_filters.items()})
     return Exists(memberships)
+
+
+def selection_filter(selection, *, user=None):
+    """The members-list filter a saved selection stands for, as `user` would see it (None: no phone search)."""
+    from .filters import MemberFilter  # filters imports this module
+
+    request = _UserRequest(user) if user is not None else None
+    return MemberFilter(QueryDict(selection.query), queryset=member_list(user=user), request=request)
+
+
+def selection_members(selection, *, user=None) -> QuerySet[Member]:
+    """Whoever matches the selection now (segments and activity as of now, not when it was saved)."""
+    filterset = selection_filter(selection, user=user)
+    return filterset.qs if filterset.is_valid() else Member.objects.none()
+
+
+def filter_summary(filterset) -> list[tuple[str, str]]:
+    """(label, value) for each filter in use, as people read them: ("分层", "沉睡"), ("群", "成都VIP1")."""
+    if not filterset.is_valid():
+        return []
+    out = []
+    for name, value in filterset.form.cleaned_data.items():
+        if name == "sort" or value in (None, "", []) or (hasattr(value, "exists") and not value.exists()):
+            continue
+        field = filterset.form.fields[name]
+        if hasattr(value, "__iter__") and not isinstance(value, str):
+            shown = "、".join(str(v) for v in value)
+        elif getattr(field, "choices", None) and not hasattr(field, "queryset"):
+            shown = str(dict(field.choices).get(value, value))
+        elif isinstance(value, Decimal):
+            shown = f"{value.normalize():f}"
+        else:
+            shown = str(value)
+        out.append((str(field.label), shown))
+    return out
+
+
+@dataclass
+class _UserRequest:
+    """What MemberFilter reads of a request (the user), for selections evaluated outside a request."""
+
+    user: object

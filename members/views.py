@@ -1,16 +1,25 @@
 """Members and groups pages: lists with filters (htmx swaps the results), and details. Thin: access check,
 a selector, render. Phone numbers reach templates only through `phone_for` (the `phone` template filter)."""
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from communityops.access import VIEW_GROUPS, VIEW_MEMBERS, VIEW_MEMBERSHIPS, VIEW_ORDERS, can, require_perms
 
-from . import selectors
+from . import segments, selectors, services
 from .filters import GroupFilter, MemberFilter
-from .models import Group, Member
+from .models import Group, Member, SavedSelection
+
+VIEW_SELECTIONS = "members.view_savedselection"
+ADD_SELECTION = "members.add_savedselection"
 
 PAGE_SIZE = 50
 
@@ -39,11 +48,22 @@ def _query_without_page(request) -> str:
     return params.urlencode()
 
 
+def _attach_segments(members, memberships_of) -> None:
+    """Set `segment` and `segment_label` on each open membership: the member's segment in that group now."""
+    found = segments.of_members(m.pk for m in members)
+    labels = segments.labels() if found else {}
+    for member in members:
+        for membership in memberships_of(member):
+            membership.segment = found.get(member.pk, {}).get(membership.group_id)
+            membership.segment_label = labels.get(membership.segment, "")
+
+
 @require_perms(VIEW_MEMBERS)
 def member_list(request):
     filterset = MemberFilter(request.GET or None, queryset=selectors.member_list(user=request.user), request=request)
     queryset = filterset.qs if filterset.is_bound else filterset.queryset
     page = _page(request, queryset)
+    _attach_segments(page.object_list, lambda m: m.open_memberships)
     context = {
         "filter": filterset,
         "page": page,
@@ -51,6 +71,8 @@ def member_list(request):
         "query": _query_without_page(request),
         "is_filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
         "can_view_orders": can(request.user, VIEW_ORDERS),
+        "can_save_selection": can(request.user, ADD_SELECTION),
+        "selections": SavedSelection.objects.all()[:20] if can(request.user, VIEW_SELECTIONS) else [],
     }
     return _render_list(
         request,
@@ -68,6 +90,7 @@ def member_detail(request, pk: int):
         raise Http404 from exc
     can_view_orders = can(request.user, VIEW_ORDERS)
     orders, totals = selectors.member_orders(member=member) if can_view_orders else ([], None)
+    _attach_segments([member], lambda m: [ms for ms in m.all_memberships if ms.is_open])
     context = {
         "member": member,
         "memberships": member.all_memberships,
@@ -133,3 +156,43 @@ def group_detail(request, pk: int):
     response = render(request, "members/group_detail.html", context)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+@require_perms(VIEW_MEMBERS, VIEW_SELECTIONS)
+def selection_list(request):
+    rows = []
+    for selection in SavedSelection.objects.select_related("created_by"):
+        filterset = selectors.selection_filter(selection, user=request.user)
+        rows.append(
+            {
+                "selection": selection,
+                "summary": selectors.filter_summary(filterset),
+                "count": filterset.qs.count() if filterset.is_valid() else None,
+                "can_delete": services.can_delete_selection(request.user, selection),
+            }
+        )
+    return render(request, "members/selection_list.html", {"rows": rows})
+
+
+@require_POST
+@require_perms(VIEW_MEMBERS, ADD_SELECTION)
+def selection_create(request):
+    query = request.POST.get("query", "")
+    try:
+        selection = services.selection_save(name=request.POST.get("name", ""), query=query, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(f"{reverse('members:member-list')}?{query}")
+    messages.success(request, _("Saved the selection “%(name)s”.") % {"name": selection.name})
+    return redirect(f"{reverse('members:member-list')}?{selection.query}")
+
+
+@require_POST
+@require_perms(VIEW_MEMBERS, VIEW_SELECTIONS)
+def selection_delete(request, pk: int):
+    selection = get_object_or_404(SavedSelection, pk=pk)
+    services.selection_delete(selection=selection, by=request.user)
+    messages.success(request, _("Deleted the selection “%(name)s”.") % {"name": selection.name})
+    if getattr(request, "htmx", None):  # the confirm dialog posts through htmx: reload the page it came from
+        return HttpResponseClientRedirect(reverse("members:selection-list"))
+    return redirect("members:selection-list")

@@ -67,6 +67,7 @@ def capacity_class(percent) -> str:
 
 _TIER = {"daily": "blue", "flash": "orange", "precise": "purple", "super_user": "yellow", "legacy": "secondary"}
 _STAGE = {"acquisition": "azure", "retention": "green", "conversion": "orange"}
+_SEGMENT = {"potential": "secondary", "new": "azure", "core": "green", "dormant": "orange"}
 _STATUS = {
     "active": "green",
     "invited": "azure",
@@ -89,6 +90,11 @@ def tier_class(value) -> str:
 @register.filter
 def stage_class(value) -> str:
     return _badge(_STAGE.get(str(value), "secondary"))
+
+
+@register.filter
+def segment_class(value) -> str:
+    return _badge(_SEGMENT.get(str(value), "secondary"))
 
 
 @register.filter

@@ -194,7 +194,8 @@ def test_views_member_list_queries_do_not_grow_with_rows(operator_client, db, dj
     for i in range(60):
         member = MemberFactory(tags=[tag])
         MembershipFactory(member=member, group=groups[i % 3])
-    with django_assert_max_num_queries(14):
+    operator_client.get(MEMBERS)  # the first request in a process builds the analytics store (segments)
+    with django_assert_max_num_queries(17):  # fixed: +2 store freshness checks, +1 saved selections
         response = operator_client.get(MEMBERS)
     assert len(shown_ids(response)) == 50
 
