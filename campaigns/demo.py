@@ -921,6 +921,20 @@ def apply_playbooks(demo: Demo) -> None:
     demo_apply_playbooks(now=demo.now)
 
 
+def save_selections(demo: Demo) -> None:
+    """The call lists a team keeps by name: reactivate the old group's big dormant buyers, push first orders
+    in the VIP groups, turn the flash group's new buyers into repeat buyers."""
+    from members.services import selection_save
+
+    old = demo.groups["OLD-2019"].pk
+    for name, query in [
+        ("2019老客户群·沉睡·累计≥¥5,000（唤醒）", f"group={old}&segment=dormant&min_purchase=5000&sort=-purchase"),
+        ("VIP群·潜在客户（推首单）", "tier=precise&segment=potential&sort=-purchase"),
+        ("快闪群·新客户（促复购）", "tier=flash&segment=new&sort=-active"),
+    ]:
+        selection_save(name=name, query=query, by=demo.users["yunying"])
+
+
 STEPS: list[Callable[[Demo], None]] = [
     create_users,
     create_codebook,
@@ -932,6 +946,7 @@ STEPS: list[Callable[[Demo], None]] = [
     create_orders,
     finish_members,
     apply_playbooks,
+    save_selections,
 ]
 
 

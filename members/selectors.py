@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from communityops.access import VIEW_PHONES
 from communityops.money import ZERO
@@ -216,7 +217,7 @@ def selection_members(selection, *, user=None) -> QuerySet[Member]:
 
 
 def filter_summary(filterset) -> list[tuple[str, str]]:
-    """(label, value) for each filter in use, as people read them: ("分层", "沉睡"), ("群", "成都VIP1")."""
+    """(label, value) for each filter in use, as people read them: ("客户分层", "沉睡客户"), ("群", "成都VIP1")."""
     if not filterset.is_valid():
         return []
     out = []
@@ -224,15 +225,21 @@ def filter_summary(filterset) -> list[tuple[str, str]]:
         if name == "sort" or value in (None, "", []) or (hasattr(value, "exists") and not value.exists()):
             continue
         field = filterset.form.fields[name]
-        if hasattr(value, "__iter__") and not isinstance(value, str):
+        label = str(field.label)
+        if name == "min_purchase":
+            label, shown = (
+                str(_("Cumulative purchase ≥")),
+                f"¥{value:,.0f}" if value == int(value) else f"¥{value:,.2f}",
+            )
+        elif name == "active_within":
+            shown = str(_("%(days)s days") % {"days": value.normalize()})
+        elif hasattr(value, "__iter__") and not isinstance(value, str):
             shown = "、".join(str(v) for v in value)
         elif getattr(field, "choices", None) and not hasattr(field, "queryset"):
             shown = str(dict(field.choices).get(value, value))
-        elif isinstance(value, Decimal):
-            shown = f"{value.normalize():f}"
         else:
             shown = str(value)
-        out.append((str(field.label), shown))
+        out.append((label, shown))
     return out
 
 

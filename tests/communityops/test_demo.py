@@ -164,6 +164,16 @@ def test_demo_groups_move_for_different_reasons(demo):
     assert nc[-1][0] < max(nc[0][0], nc[1][0])  # 南充: core members leave
 
 
+def test_demo_saved_selections_each_hold_members(demo):
+    from members.models import SavedSelection
+    from members.selectors import selection_members
+
+    selections = list(SavedSelection.objects.all())
+    assert len(selections) == 3
+    for selection in selections:
+        assert selection_members(selection).exists(), selection.name
+
+
 def test_demo_gives_one_login_per_role(demo):
     logins = demo_module.demo_logins()
     assert [user.role for user in logins] == ["operator", "agent", "manager", "admin"]

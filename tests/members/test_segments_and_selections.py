@@ -137,6 +137,7 @@ def test_save_a_selection_and_open_it_later_with_whoever_matches_then(client, wo
     assert re.search(r'data-testid="selection-count">1<', html)
     assert "分层: 沉睡客户" in html
     assert "群: 成都VIP1" in html
+    assert "累计采购 ≥: ¥5,000" in html
     # The members list offers it by name.
     assert "成都VIP沉睡≥5000" in client.get(MEMBERS).content.decode()
 
