@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Group
+from members.models import Group, SavedSelection
 from members.selectors import user_display_name
 
 from .models import Campaign, CampaignItem, CampaignSeries, CouponTemplate, Playbook, Product
@@ -179,6 +179,10 @@ class CouponIssueForm(StyledMixin, forms.Form):
             ("dormant", _("Dormant")),
         ],  # fmt: skip
     )
+    selection = forms.ModelChoiceField(
+        queryset=SavedSelection.objects.all(), required=False, label=_("or a saved selection"),
+        help_text=_("Whoever matches the members filter saved under this name, now."),
+    )  # fmt: skip
     external_ids = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 3}), label=_("or member ids"),
         help_text=_("External ids separated by spaces, commas or new lines."),
@@ -188,6 +192,9 @@ class CouponIssueForm(StyledMixin, forms.Form):
         cleaned = super().clean()
         ids = [part for part in cleaned.get("external_ids", "").replace(",", " ").split() if part]
         cleaned["external_ids"] = ids
-        if not ids and not (cleaned.get("group") and cleaned.get("segment")):
-            raise forms.ValidationError(_("Choose a group and a segment, or list the members."))
+        ways = [bool(ids), bool(cleaned.get("selection")), bool(cleaned.get("group") and cleaned.get("segment"))]
+        if sum(ways) != 1:
+            raise forms.ValidationError(
+                _("Choose one: a group and a segment, a saved selection, or a list of members.")
+            )
         return cleaned

@@ -13,12 +13,18 @@ membership joined at or before it and not left by then; the most recently joined
 without a `campaign` goes to the campaign of that group whose [starts_at, ends_at) holds `placed_at` (the
 latest started if several). Both are recomputed on every import of the order, so a re-import after
 memberships or campaigns changed re-attributes the inferred ones.
+
+An optional `coupon` column records that the order redeemed that coupon (the rules of
+`services.coupon_redeem`, checked set-wise: the code exists, belongs to the order's member, had not
+expired at `placed_at`, the amount reaches the minimum spend, and no other order used it). An empty cell,
+or a re-import without the column, leaves a recorded redemption as it is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -28,7 +34,9 @@ from django.utils.translation import gettext as _
 
 from communityops.tabular import (
     ChunkCheck,
+    ImportFileError,
     ImportReport,
+    RowError,
     SeenKeys,
     Spill,
     TableSpec,
@@ -47,10 +55,10 @@ from communityops.tabular import (
 )
 from members.models import Group, Member, Membership
 
-from .models import Campaign, Order
+from .models import Campaign, Coupon, CouponTemplate, Order
 
 ORDERS = TableSpec(
-    columns=("order_id", "member_external_id", "placed_at", "amount", "status", "group", "campaign"),
+    columns=("order_id", "member_external_id", "placed_at", "amount", "status", "group", "campaign", "coupon"),
     required=("order_id", "member_external_id", "placed_at", "amount"),
 )
 
@@ -110,6 +118,44 @@ def _pack(owner: np.ndarray, when_us: np.ndarray) -> np.ndarray:
 
 
 @dataclass
+class _Coupons:
+    """Every coupon, for the `coupon` column: looked up by code (position + 1 in the arrays; 0 = unknown)."""
+
+    positions: dict[str, int]  # code -> position + 1
+    id: np.ndarray
+    member_id: np.ndarray
+    expires_us: np.ndarray
+    min_spend_cents: np.ndarray
+    used_by: np.ndarray  # order_id (str) of the order that redeemed it, "" if none
+    code_of_order: dict[str, str]  # order_id -> the code of the coupon it redeemed
+
+    @classmethod
+    def load(cls) -> _Coupons:
+        coupon, template, order = (quote(m._meta.db_table) for m in (Coupon, CouponTemplate, Order))
+        expires = "CAST(c.{} AS TEXT)" if connection.vendor == "sqlite" else "c.{}"
+        frame = _query(
+            f"SELECT c.{quote('code')}, c.{quote('id')}, c.{quote('member_id')}, "
+            f"{expires.format(quote('expires_at'))}, t.{quote('min_spend')}, o.{quote('order_id')} FROM {coupon} c "
+            f"JOIN {template} t ON t.{quote('id')} = c.{quote('template_id')} "
+            f"LEFT JOIN {order} o ON o.{quote('id')} = c.{quote('order_id')}",
+            ["code", "id", "member_id", "expires_at", "min_spend", "order_id"],
+        )
+        codes = frame["code"].tolist()
+        used_by = np.array([o if isinstance(o, str) else "" for o in frame["order_id"].tolist()], dtype=object)
+        expires = pd.to_datetime(frame["expires_at"].to_numpy(), utc=True, format="ISO8601")
+        return cls(
+            positions={code: i + 1 for i, code in enumerate(codes)},
+            id=frame["id"].to_numpy(dtype=np.int64),
+            member_id=frame["member_id"].to_numpy(dtype=np.int64),
+            expires_us=pd.DatetimeIndex(expires).tz_localize(None).to_numpy().astype("datetime64[us]").astype(np.int64),
+            # Decimal (PostgreSQL) or float (SQLite) of at most two places: exact in cents once rounded.
+            min_spend_cents=np.array([round(v * 100) for v in frame["min_spend"].tolist()], dtype=np.int64),
+            used_by=used_by,
+            code_of_order={o: c for o, c in zip(used_by.tolist(), codes, strict=True) if o},
+        )
+
+
+@dataclass
 class _References:
     """What the checks look rows up in, loaded once per import."""
 
@@ -118,9 +164,10 @@ class _References:
     campaigns: dict[str, int]  # code -> id
     memberships: _Intervals  # owner: member id
     windows: _Intervals  # owner: group id
+    coupons: _Coupons | None = None  # only when the file has a coupon column
 
     @classmethod
-    def load(cls) -> _References:
+    def load(cls, *, with_coupons: bool = False) -> _References:
         # Raw SQL: 100k members and their memberships load in a fraction of a second without model
         # instances or per-value converters (the datetimes are parsed column-wise below).
         members = _fetch(Member, ["external_id", "id"])
@@ -141,6 +188,7 @@ class _References:
             campaigns=dict(zip(campaigns["code"].tolist(), campaigns["id"].tolist(), strict=True)),
             memberships=_intervals(memberships, "member_id", "joined_at", "left_at", "group_id"),
             windows=_intervals(windows, "group_id", "starts_at", "ends_at", "campaign_id"),
+            coupons=_Coupons.load() if with_coupons else None,
         )
 
 
@@ -191,6 +239,7 @@ class _Batch:
     group_is_explicit: np.ndarray  # bool
     campaign_id: np.ndarray  # int64, 0 = none
     campaign_is_explicit: np.ndarray  # bool
+    coupon_id: np.ndarray  # int64, 0 = none
 
     def __len__(self) -> int:
         return len(self.order_id)
@@ -207,7 +256,74 @@ _COLUMNS = [
 ]  # fmt: skip
 
 
-def _check_chunk(frame: pd.DataFrame, refs: _References, seen: SeenKeys) -> tuple[ChunkCheck, _Batch | None]:
+def _check_coupons(
+    check: ChunkCheck,
+    refs: _References,
+    seen: SeenKeys,
+    member_id: np.ndarray,
+    placed_at: np.ndarray,
+    cents: np.ndarray,
+) -> np.ndarray:
+    """The coupon id of each row (0 = none); rows whose coupon that order cannot redeem fail, saying why."""
+    coupons = refs.coupons
+    empty = check.empty("coupon")
+    if coupons is None or empty.all():
+        return np.zeros(check.size, dtype=np.int64)
+    # Codes are stored upper-case; a hand-typed lower-case code is the same coupon.
+    codes = np.strings.upper(check.text("coupon")).astype(object)
+    first = seen.check(codes, check.lines)
+    twice = (first > 0) & ~empty
+    check.fail(twice, "coupon", _rows(twice, lambda i: _("coupon used twice: first on line %d") % first[i]))
+    position = np.fromiter(map(coupons.positions.get, codes.tolist(), repeat(0)), dtype=np.int64, count=check.size)
+    check.fail((position == 0) & ~empty, "coupon", lambda v: _("no coupon has code %s") % quoted(v))
+    at = np.maximum(position - 1, 0)
+    order_ids = check.objects("order_id")
+
+    def refuse(mask: np.ndarray, message: Callable[[int], str]) -> None:
+        mask = mask & (position > 0) & ~check.bad  # one reason per row is enough
+        check.fail(mask, "coupon", _rows(mask, message))
+
+    refuse(
+        (member_id != 0) & (coupons.member_id[at] != member_id),
+        lambda i: _("coupon %s belongs to another member") % codes[i],
+    )
+    placed_us = placed_at.astype(np.int64)
+    refuse(
+        ~np.isnat(placed_at) & (placed_us > coupons.expires_us[at]),
+        lambda i: _("coupon %s had expired when the order was placed") % codes[i],
+    )
+    refuse(
+        cents < coupons.min_spend_cents[at],
+        lambda i: (
+            _("the amount is below the minimum spend of coupon %(code)s (¥%(min)s)")
+            % {"code": codes[i], "min": f"{coupons.min_spend_cents[at[i]] / 100:.2f}"}
+        ),
+    )
+    used_by = coupons.used_by[at]
+    refuse(
+        (used_by != "") & (used_by != order_ids),
+        lambda i: _("coupon %(code)s was already used by order %(order)s") % {"code": codes[i], "order": used_by[i]},
+    )
+    # An order redeems one coupon: if it redeemed one before, it must be this one.
+    before = np.array([coupons.code_of_order.get(o, "") for o in order_ids.tolist()], dtype=object)
+    refuse(
+        (before != "") & (before != codes),
+        lambda i: _("order %(order)s already redeemed coupon %(code)s") % {"order": order_ids[i], "code": before[i]},
+    )
+    return np.where(position > 0, coupons.id[at], 0)
+
+
+def _rows(mask: np.ndarray, message: Callable[[int], str]) -> np.ndarray:
+    """One message per row where `mask` is set (for ChunkCheck.fail), built only for those rows."""
+    messages = np.full(len(mask), "", dtype=object)
+    for i in np.flatnonzero(mask).tolist():
+        messages[i] = message(i)
+    return messages
+
+
+def _check_chunk(
+    frame: pd.DataFrame, refs: _References, seen: SeenKeys, seen_coupons: SeenKeys
+) -> tuple[ChunkCheck, _Batch | None]:
     """Check one chunk; return the check (errors, bad-row mask) and the valid rows, attributed."""
     check = ChunkCheck(frame)
     check.required("order_id")
@@ -220,7 +336,7 @@ def _check_chunk(frame: pd.DataFrame, refs: _References, seen: SeenKeys) -> tupl
     check.required("placed_at")
     placed_at = check.datetimes("placed_at")
     check.required("amount")
-    check.cents("amount")
+    cents = check.cents("amount")
     status = check.choice(
         "status",
         Order.Status.values,
@@ -229,6 +345,7 @@ def _check_chunk(frame: pd.DataFrame, refs: _References, seen: SeenKeys) -> tupl
     )
     group_id = check.lookup("group", refs.groups, lambda v: _("no group has code %s") % quoted(v))
     campaign_id = check.lookup("campaign", refs.campaigns, lambda v: _("no campaign has code %s") % quoted(v))
+    coupon_id = _check_coupons(check, refs, seen_coupons, member_id, placed_at, cents)
 
     valid = ~check.bad
     if not valid.any():
@@ -254,6 +371,7 @@ def _check_chunk(frame: pd.DataFrame, refs: _References, seen: SeenKeys) -> tupl
         group_is_explicit=group_is_explicit,
         campaign_id=campaign_id,
         campaign_is_explicit=campaign_is_explicit,
+        coupon_id=coupon_id[valid],
     )
     return check, batch
 
@@ -279,11 +397,11 @@ def orders_import(
     report = ImportReport(kind="orders", dry_run=dry_run, skip_invalid=skip_invalid)
     table = open_table(source, name=name)
     ORDERS.check_header(table.header)
-    refs = _References.load()
-    seen = SeenKeys()
+    refs = _References.load(with_coupons="coupon" in table.header)
+    seen, seen_coupons = SeenKeys(), SeenKeys()
     with Spill() as spill:
         for frame in table.chunks(chunk_rows):
-            check, batch = _check_chunk(frame, refs, seen)
+            check, batch = _check_chunk(frame, refs, seen, seen_coupons)
             report.rows += check.size
             report.invalid += int(check.bad.sum())
             report.add_errors(check.errors())
@@ -292,7 +410,7 @@ def orders_import(
                 spill.add(batch)
             if progress:
                 progress(report.rows, max(report.rows, table.rows_estimate))
-        del refs, seen
+        del refs, seen, seen_coupons
         if not report.ok:
             return report
         if dry_run:
@@ -328,7 +446,37 @@ def _write(spill: Spill, *, now, dry_run: bool) -> tuple[int, int]:
             _insert(batch.take(is_new), now=now)
             if changed.any():
                 _update(batch.take(changed), ids[changed], now=now)
+    _redeem(spill)
     return created, updated
+
+
+def _redeem(spill: Spill) -> None:
+    """Link each coupon of the file to its order (after the orders are written, in the same transaction).
+
+    The checks said each coupon was free or already this order's; the condition in the UPDATE makes sure
+    nobody redeemed it in between, and a mismatch undoes the whole import rather than lose a redemption.
+    """
+    coupon, order = quote(Coupon._meta.db_table), quote(Order._meta.db_table)
+    rows = []
+    for batch in spill:
+        has = batch.coupon_id != 0
+        if has.any():
+            stamps = db_datetimes(batch.placed_us[has].astype("datetime64[us]"))
+            rows += zip(batch.order_id[has].tolist(), stamps, batch.coupon_id[has].tolist(), strict=True)
+    if not rows:
+        return
+    new_order = f"(SELECT {quote('id')} FROM {order} WHERE {quote('order_id')} = %s)"
+    sql = (
+        f"UPDATE {coupon} SET {quote('order_id')} = {new_order}, {quote('redeemed_at')} = %s "
+        f"WHERE {quote('id')} = %s AND ({quote('order_id')} IS NULL OR {quote('order_id')} = {new_order})"
+    )
+    with connection.cursor() as cursor:
+        for order_id, stamp, coupon_id in rows:
+            cursor.execute(sql, [order_id, stamp, coupon_id, order_id])
+            if cursor.rowcount != 1:
+                raise ImportFileError(
+                    [RowError(0, "coupon", _("coupon %s was redeemed by another order during the import") % coupon_id)]
+                )
 
 
 def _values(batch: _Batch) -> dict[str, list]:

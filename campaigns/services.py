@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members import segments as member_segments
-from members.models import Group, Member
+from members.models import Group, Member, SavedSelection
+from members.selectors import selection_members
 
 from . import playbooks as pb
 from .checks import Problem, campaign_problems
@@ -422,16 +423,21 @@ def coupon_batch_issue(
     members: Iterable[Member] | None = None,
     group: Group | None = None,
     segment: str | None = None,
+    selection: SavedSelection | None = None,
     by=None,
     now: dt.datetime | None = None,
     description: str = "",
 ) -> CouponBatch:
-    """Issue one coupon of `template` to each member of a selection, or of a group's segment."""
+    """Issue one coupon of `template` to each of `members`, to whoever a saved selection holds now, or to a
+    group's segment."""
     now = now or timezone.now()
     if not template.is_active:
         raise CouponError(_("The coupon template %(name)s is not active.") % {"name": template.name})
     if members is not None:
         member_ids = sorted({member.pk for member in members})
+    elif selection is not None:
+        member_ids = sorted(set(selection_members(selection).values_list("pk", flat=True)))
+        description = description or selection.name
     elif group is not None and segment:
         member_ids = sorted(set(_segment_member_ids(group=group, segment=segment, at=now)))
         description = description or f"{group.name} · {segment}"

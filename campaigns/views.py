@@ -331,6 +331,8 @@ def reminder_calendar(request):
 
 
 def _issue_coupons(data: dict, user):
+    if data["selection"]:
+        return services.coupon_batch_issue(template=data["template"], selection=data["selection"], by=user)
     if not data["external_ids"]:
         return services.coupon_batch_issue(
             template=data["template"], group=data["group"], segment=data["segment"], by=user

@@ -123,10 +123,10 @@ def test_import_orders_bad_file_names_every_bad_line_and_writes_nothing(tmp_path
 
 def test_import_orders_unknown_column_is_an_error(tmp_path, member):
     status, _out, err = run(
-        write(tmp_path, "order_id,member_external_id,placed_at,amount,coupon\nO1,KH1,2026-03-05,1,X\n")
+        write(tmp_path, "order_id,member_external_id,placed_at,amount,voucher\nO1,KH1,2026-03-05,1,X\n")
     )
     assert status == 1
-    assert "line 1, column coupon: unknown column" in err
+    assert "line 1, column voucher: unknown column" in err
     assert not Order.objects.exists()
 
 
