@@ -7,6 +7,17 @@ from communityops.roles import Role
 PASSWORD = "correct-horse-battery"
 
 
+@pytest.fixture
+def fresh_analytics_store(settings):
+    """An empty in-memory analytics store that writes no snapshot file (unless the test asks to)."""
+    from analytics import store
+
+    settings.ANALYTICS_SNAPSHOT_DIR = None
+    store.clear()
+    yield store
+    store.clear()
+
+
 def make_user(username: str, *roles: str, **extra) -> User:
     user = User.objects.create_user(username=username, password=PASSWORD, **extra)
     for role in roles:

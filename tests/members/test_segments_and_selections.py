@@ -9,7 +9,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from analytics import store
 from members.models import Group, Member, SavedSelection
 from members.selectors import pk_in, selection_members
 from tests.conftest import PASSWORD
@@ -20,12 +19,7 @@ SELECTIONS = reverse("members:selection-list")
 CREATE = reverse("members:selection-create")
 
 
-@pytest.fixture(autouse=True)
-def _fresh_store(settings):
-    settings.ANALYTICS_SNAPSHOT_DIR = None
-    store.clear()
-    yield
-    store.clear()
+pytestmark = pytest.mark.usefixtures("fresh_analytics_store")
 
 
 def shown_ids(response) -> set[str]:
