@@ -3,7 +3,6 @@ live server. Every test here is marked `browser`; run them alone with `pytest -m
 
 import os
 import shutil
-from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -51,26 +50,14 @@ def artifacts() -> Path:
 
 @pytest.fixture(autouse=True)
 def roles(transactional_db):
-    """The four roles, as the data migration makes them.
+    """The roles with every permission the data migrations give them (and the other rows they ship).
 
     Browser tests need committed data (the live server reads it from another thread), so they run in transactional
     tests, which empty the database after each test; flushing re-creates permissions (post_migrate) but not the
     roles. Serialized rollback cannot restore them here: Playwright's event loop gives the test its own connection
-    object, without the serialized copy. So the roles are rebuilt from the migration's own table.
+    object, without the serialized copy. So the data migrations run again (they are rerunnable by our rules).
     """
-    from django.contrib.auth.models import Group, Permission
-
-    migration = import_module("members.migrations.0002_roles")
-    for role, names in migration.ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        if names is None:
-            perms = Permission.objects.filter(content_type__app_label__in=migration.ADMIN_APPS)
-        else:
-            perms = [
-                Permission.objects.get(content_type__app_label=app, codename=code)
-                for app, code in (name.split(".") for name in names)
-            ]
-        group.permissions.set(perms)
+    replay_data_migrations()
 
 
 # Transactional tests empty the database when they end, data-migration rows included (the roles, the shipped

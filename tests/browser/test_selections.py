@@ -1,0 +1,86 @@
+"""In a real Chromium: an operator narrows the members list to the dormant big buyers of one group, saves the
+filter by name, and opens it again from the menu; the database holds exactly that filter."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from communityops.roles import Role
+from members.models import SavedSelection
+from tests.browser.test_ui import TIMEOUT_MS, PageWatch, log_in
+from tests.conftest import make_user
+from tests.members.factories import GroupFactory, MemberFactory, MembershipFactory, OrderFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_analytics_store")]
+
+
+@pytest.fixture
+def world():
+    now = timezone.now()
+    vip = GroupFactory(code="CD-VIP1", name="成都VIP1")
+    other = GroupFactory(code="CD-DAILY", name="成都日常群")
+    big_dormant = MemberFactory(name="沉睡大客户", cumulative_purchase=Decimal("8000"))
+    small_dormant = MemberFactory(name="沉睡小客户", cumulative_purchase=Decimal("900"))
+    core = MemberFactory(name="主力客户甲", cumulative_purchase=Decimal("9000"))
+    for member in (big_dormant, small_dormant, core):
+        MembershipFactory(member=member, group=vip, joined_at=now - timedelta(days=200))
+    MembershipFactory(member=core, group=other, joined_at=now - timedelta(days=200))
+    OrderFactory(member=big_dormant, group=vip, placed_at=now - timedelta(days=60))
+    OrderFactory(member=small_dormant, group=vip, placed_at=now - timedelta(days=70))
+    for days in (2, 9):
+        OrderFactory(member=core, group=vip, placed_at=now - timedelta(days=days))
+    return {"vip": vip}
+
+
+def result_count(page) -> str:
+    return page.get_attribute("[data-testid=result-count]", "data-count")
+
+
+def test_browser_operator_saves_and_reopens_a_segment_selection(browser, live_server, world, artifacts):
+    make_user("op", Role.OPERATOR)
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    watch = PageWatch(page, live_server.url)
+    try:
+        log_in(page, live_server.url, "op")
+        page.goto(live_server.url + reverse("members:member-list"))
+        assert result_count(page) == "3"
+        vip = str(world["vip"].pk)
+        with page.expect_response(lambda r: f"group={vip}" in r.url):
+            page.select_option("#id_group", vip)
+        with page.expect_response(lambda r: "segment=dormant" in r.url):
+            page.select_option("#id_segment", "dormant")
+        page.wait_for_function("document.querySelector('[data-testid=result-count]').dataset.count === '2'")
+        # The member's segment in each of their groups is on the row, in Chinese.
+        assert "成都VIP1 · 沉睡客户" in " ".join(page.inner_text("[data-testid=member-table]").split())
+        with page.expect_response(lambda r: "min_purchase=5000" in r.url):
+            page.fill("#id_min_purchase", "5000")
+            page.press("#id_min_purchase", "Tab")
+        page.wait_for_function("document.querySelector('[data-testid=result-count]').dataset.count === '1'")
+        assert "沉睡大客户" in page.inner_text("[data-testid=member-table]")
+
+        # Name the filter and save it (the name box follows each htmx swap of the results).
+        page.fill("input[name=name][form=save-selection-form]", "成都VIP1 沉睡 ≥5000")
+        with page.expect_navigation():
+            page.click("[data-testid=save-selection]")
+        assert "已保存筛选" in page.content()
+        page.screenshot(path=str(artifacts / "members-saved-selection.png"))
+        saved = SavedSelection.objects.get()
+        assert saved.name == "成都VIP1 沉睡 ≥5000"
+        assert saved.query == f"group={vip}&segment=dormant&min_purchase=5000"
+
+        # Later: open it from the menu on a fresh members list.
+        page.goto(live_server.url + reverse("members:member-list"))
+        assert result_count(page) == "3"
+        page.click("[data-testid=selections-menu]")
+        with page.expect_navigation():
+            page.click("text=成都VIP1 沉睡 ≥5000")
+        assert result_count(page) == "1"
+        assert page.input_value("#id_segment") == "dormant"
+        watch.assert_clean()
+    finally:
+        context.close()
