@@ -195,7 +195,9 @@ def test_views_member_list_queries_do_not_grow_with_rows(operator_client, db, dj
         member = MemberFactory(tags=[tag])
         MembershipFactory(member=member, group=groups[i % 3])
     operator_client.get(MEMBERS)  # the first request in a process builds the analytics store (segments)
-    with django_assert_max_num_queries(17):  # fixed: +2 store freshness checks, +1 saved selections
+    # Fixed costs beyond the page: the analytics freshness check (4 index reads of orders, 1 of memberships;
+    # inside the test transaction it runs on every request) and the saved selections menu.
+    with django_assert_max_num_queries(20):
         response = operator_client.get(MEMBERS)
     assert len(shown_ids(response)) == 50
 
