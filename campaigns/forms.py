@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from members import segments as member_segments
 from members.models import Group, SavedSelection
 from members.selectors import user_display_name
 
@@ -168,17 +169,7 @@ class CopyPlaybookForm(StyledMixin, forms.Form):
 class CouponIssueForm(StyledMixin, forms.Form):
     template = forms.ModelChoiceField(queryset=CouponTemplate.objects.filter(is_active=True), label=_("template"))
     group = forms.ModelChoiceField(queryset=Group.objects.all(), required=False, label=_("group"))
-    segment = forms.ChoiceField(
-        required=False,
-        label=_("segment"),
-        choices=[
-            ("", "—"),
-            ("potential", _("Potential")),
-            ("new", _("New")),
-            ("core", _("Core")),
-            ("dormant", _("Dormant")),
-        ],  # fmt: skip
-    )
+    segment = forms.ChoiceField(required=False, label=_("segment"), choices=())
     selection = forms.ModelChoiceField(
         queryset=SavedSelection.objects.all(), required=False, label=_("or a saved selection"),
         help_text=_("Whoever matches the members filter saved under this name, now."),
@@ -187,6 +178,12 @@ class CouponIssueForm(StyledMixin, forms.Form):
         required=False, widget=forms.Textarea(attrs={"rows": 3}), label=_("or member ids"),
         help_text=_("External ids separated by spaces, commas or new lines."),
     )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The segments analytics provides (none when it is not installed: batches then go to members).
+        provided = member_segments.choices() if member_segments.available() else []
+        self.fields["segment"].choices = [("", "—"), *provided]
 
     def clean(self):
         cleaned = super().clean()
