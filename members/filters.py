@@ -75,10 +75,10 @@ class MemberFilter(django_filters.FilterSet):
         model = Member
         fields: list[str] = []
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, regions: list[tuple[str, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        # Regions come from the data, read when the form is built (not at import time).
-        self.filters["region"].extra["choices"] = region_choices()
+        # Regions come from the data, read when the form is built (not at import time) unless given.
+        self.filters["region"].extra["choices"] = region_choices() if regions is None else regions
         self.filters["segment"].extra["choices"] = segments.choices() if segments.available() else ()
         if self.can_search_phone:
             self.filters["q"].field.widget.attrs["placeholder"] = _("Name, store, ID, WeChat nickname or phone")

@@ -202,12 +202,13 @@ def members_in_open_group(groups: QuerySet[Group] | None = None, **group_filters
     return Exists(memberships)
 
 
-def selection_filter(selection, *, user=None):
-    """The members-list filter a saved selection stands for, as `user` would see it (None: no phone search)."""
+def selection_filter(selection, *, user=None, regions=None):
+    """The members-list filter a saved selection stands for, as `user` would see it (None: no phone search).
+    Pass `regions` (region_choices()) when building many, to read them once."""
     from .filters import MemberFilter  # filters imports this module
 
     request = _UserRequest(user) if user is not None else None
-    return MemberFilter(QueryDict(selection.query), queryset=member_list(user=user), request=request)
+    return MemberFilter(QueryDict(selection.query), queryset=member_list(user=user), request=request, regions=regions)
 
 
 def selection_members(selection, *, user=None) -> QuerySet[Member]:
@@ -222,7 +223,9 @@ def filter_summary(filterset) -> list[tuple[str, str]]:
         return []
     out = []
     for name, value in filterset.form.cleaned_data.items():
-        if name == "sort" or value in (None, "", []) or (hasattr(value, "exists") and not value.exists()):
+        if isinstance(value, QuerySet):  # the tags: read once
+            value = list(value)
+        if name == "sort" or value in (None, "", []):
             continue
         field = filterset.form.fields[name]
         label = str(field.label)

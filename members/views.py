@@ -161,8 +161,9 @@ def group_detail(request, pk: int):
 @require_perms(VIEW_MEMBERS, VIEW_SELECTIONS)
 def selection_list(request):
     rows = []
+    regions = selectors.region_choices()
     for selection in SavedSelection.objects.select_related("created_by"):
-        filterset = selectors.selection_filter(selection, user=request.user)
+        filterset = selectors.selection_filter(selection, user=request.user, regions=regions)
         rows.append(
             {
                 "selection": selection,
