@@ -474,9 +474,9 @@ def _redeem(spill: Spill) -> None:
         for order_id, stamp, coupon_id in rows:
             cursor.execute(sql, [order_id, stamp, coupon_id, order_id])
             if cursor.rowcount != 1:
-                raise ImportFileError(
-                    [RowError(0, "coupon", _("coupon %s was redeemed by another order during the import") % coupon_id)]
-                )
+                code = Coupon.objects.filter(pk=coupon_id).values_list("code", flat=True).first()
+                message = _("coupon %(code)s of order %(order)s was redeemed by another order during the import")
+                raise ImportFileError([RowError(0, "coupon", message % {"code": code, "order": order_id})])
 
 
 def _values(batch: _Batch) -> dict[str, list]:
