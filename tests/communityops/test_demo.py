@@ -192,6 +192,16 @@ def test_load_demo_does_nothing_when_data_exists(demo):
     assert (Member.objects.count(), Order.objects.count(), Group.objects.count()) == before
 
 
+def test_load_demo_reset_without_a_terminal_asks_for_noinput_and_deletes_nothing(demo, monkeypatch):
+    from django.core.management import CommandError
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    members = Member.objects.count()
+    with pytest.raises(CommandError, match="--noinput"):
+        call_command("load_demo", "--reset", stdout=io.StringIO())
+    assert Member.objects.count() == members
+
+
 def test_load_demo_reset_reloads_the_same_data_and_keeps_shipped_rows(demo):
     snapshot = list(Member.objects.order_by("external_id").values_list("external_id", "name", "phone", "store_name"))
     amounts = list(Order.objects.order_by("order_id").values_list("order_id", "amount", "placed_at", "status"))

@@ -46,7 +46,10 @@ class Command(BaseCommand):
                 self.stdout.write("Data already loaded; nothing to do (use --reset to delete it and load again).")
                 return
             if interactive:
-                answer = input("This deletes every member, group, campaign and order. Type 'yes' to continue: ")
+                try:
+                    answer = input("This deletes every member, group, campaign and order. Type 'yes' to continue: ")
+                except EOFError:  # no terminal to ask (a script, a pipe)
+                    raise CommandError("Reset needs a 'yes': run it in a terminal or pass --noinput.") from None
                 if answer.strip().lower() != "yes":
                     raise CommandError("Reset cancelled.")
             deleted = demo.demo_reset()
