@@ -276,6 +276,8 @@ def _check_coupons(
     check.fail(twice, "coupon", _rows(twice, lambda i: _("coupon used twice: first on line %d") % first[i]))
     position = np.fromiter(map(coupons.positions.get, codes.tolist(), repeat(0)), dtype=np.int64, count=check.size)
     check.fail((position == 0) & ~empty, "coupon", lambda v: _("no coupon has code %s") % quoted(v))
+    if not len(coupons.id):  # no coupon issued yet: every code was unknown, nothing to look up
+        return np.zeros(check.size, dtype=np.int64)
     at = np.maximum(position - 1, 0)
     order_ids = check.objects("order_id")
 

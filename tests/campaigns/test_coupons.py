@@ -177,6 +177,16 @@ def test_import_refuses_coupons_that_cannot_be_redeemed_naming_line_and_reason(t
     assert a.order is None
 
 
+def test_import_with_a_coupon_column_before_any_coupon_exists_reports_unknown_codes(tmp_path):
+    MemberFactory(external_id="KA")
+    status, _out, err = import_orders(
+        tmp_path, "O1,KA,2026-12-02 10:00,250.00,,,,nosuch\nO2,KA,2026-12-02 11:00,9.00,,,,\n"
+    )
+    assert status == 1
+    assert "line 2, column coupon: no coupon has code “nosuch”" in err
+    assert not Order.objects.exists()
+
+
 def test_import_checks_a_coupon_against_the_order_it_redeemed_before(tmp_path, template, holders):
     a = holders["a"]
     other = coupon_batch_issue(template=template, members=[a.member], now=NOW).coupons.get()
