@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from core.money import yuan
+
 from .models import Segment
 
 FONT = '"Noto Sans SC", "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif'
@@ -171,7 +173,7 @@ def waterfall_chart(decomposition, *, before_label: str, after_label: str) -> di
                       for i, v in enumerate(rise)],
              "label": {"position": "top"}},
             {"name": _("Decrease"), "type": "bar", "stack": "w", "itemStyle": {"color": DOWN},
-             "data": [{"value": v, "label": {"show": bool(v), "formatter": f"−¥{v:,.2f}"}} for v in fall],
+             "data": [{"value": v, "label": {"show": bool(v), "formatter": yuan(-Decimal(str(v)))}} for v in fall],
              "label": {"position": "bottom"}},
         ],
     )  # fmt: skip
@@ -192,8 +194,7 @@ def _waterfall_floor(lows: list[float], highs: list[float]) -> float:
 
 def _label(value: float, index: int, labels: list) -> str:
     """A bar's label as literal text (ECharts would print 48938.98): totals plain, increases with '+'."""
-    text = f"¥{value:,.2f}"
-    return text if index in (0, len(labels) - 1) else f"+{text}"
+    return yuan(Decimal(str(value)), signed=index not in (0, len(labels) - 1))
 
 
 def grades_chart(labels: list[str], grades: list[dict[str, int]]) -> dict:

@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from .selectors import Ranking, RankingRow
+from .templatetags.numbers import stage_label
 
 
 def _headers() -> list[str]:
@@ -31,7 +32,6 @@ def _headers() -> list[str]:
 
 def _values(row: RankingRow) -> list:
     m = row.metrics
-    stage_labels = {"acquisition": _("Acquisition"), "retention": _("Retention"), "conversion": _("Conversion")}
     return [
         row.group.code if row.group else "",
         row.group.name if row.group else _("Platform"),
@@ -44,7 +44,7 @@ def _values(row: RankingRow) -> list:
         m.core_gmv,
         m.other_gmv,
         row.grade or "",
-        stage_labels.get(row.stage or "", ""),
+        stage_label(row.stage) if row.stage else "",
     ]
 
 

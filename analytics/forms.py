@@ -5,7 +5,8 @@ from datetime import date, timedelta
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .periods import parse_week, week_label
+from core.dates import parse_week, week_label
+
 from .selectors import Period, last_complete_week
 
 

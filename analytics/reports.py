@@ -18,11 +18,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
-from communityops.money import format_money
+from core.dates import local_midnight, parse_week, week_label
+from core.money import format_money
 
-from . import services
+from . import groups, metrics, rates
 from .models import TRANSITION_TARGETS, Segment
-from .periods import local_midnight, parse_week, week_label
 
 RATE_KEYS = ["new_add_rate", "conversion_rate", "churn_rate", "reactivation_rate"]
 
@@ -41,7 +41,7 @@ def _number(value: Decimal | None, places: int) -> float | None:
     return float(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
 
-def metric_row(m: services.Metrics) -> dict:
+def metric_row(m: metrics.Metrics) -> dict:
     return {
         "group": None if m.group is None else m.group.code,
         "gmv": format_money(m.gmv),
@@ -58,7 +58,7 @@ def metric_row(m: services.Metrics) -> dict:
 def _check_group(code: str | None) -> list[str] | None:
     if code is None or code == "":
         return None
-    if not any(ref.code == code for ref in services.group_refs()):
+    if not any(ref.code == code for ref in groups.group_refs()):
         raise ReportError(_("No group with code %(code)s.") % {"code": code}, status=404)
     return [code]
 
@@ -75,7 +75,7 @@ def metrics_document(req: MetricsRequest) -> dict:
     if req.end <= req.start:
         raise ReportError(_("The end date must be after the start date (the end is exclusive)."))
     codes = _check_group(req.group)
-    pm = services.period_metrics(start=local_midnight(req.start), end=local_midnight(req.end), codes=codes)
+    pm = metrics.period_metrics(start=local_midnight(req.start), end=local_midnight(req.end), codes=codes)
     return {
         "start": req.start.isoformat(),
         "end": req.end.isoformat(),
@@ -90,7 +90,7 @@ class RatesRequest:
     group: str | None = None
 
 
-def rates_row(wt: services.WeekTransitions) -> dict:
+def rates_row(wt: rates.WeekTransitions) -> dict:
     row = {
         "group": wt.group.code,
         "start": dict(wt.start_counts),
@@ -112,7 +112,7 @@ def rates_document(req: RatesRequest) -> dict:
         "week": week_label(monday),
         "start": monday.isoformat(),
         "end": (monday + timedelta(days=7)).isoformat(),
-        "groups": [rates_row(wt) for wt in services.week_transitions(monday=monday, codes=codes)],
+        "groups": [rates_row(wt) for wt in rates.week_transitions(monday=monday, codes=codes)],
     }
 
 

@@ -1,14 +1,109 @@
-"""The segment provider: the module settings.SEGMENT_PROVIDER names, through which `members` and `campaigns`
-read segments without importing analytics (dependencies point analytics → campaigns → members).
+"""Segments (DESIGN "Segments"): each member of each group at an instant is potential, new, core or dormant,
+counting the group's orders placed before the instant, with the window [t − W, t) (W exact days)."""
 
-A provider offers `SEGMENT_CHOICES`, `segment_member_ids(segment=..., group=None, group_ids=None, at=None)`,
-`member_segments(member=..., at=None)` and `segments_of_members(member_ids=..., at=None)`.
-"""
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from .models import Segment
-from .selectors import member_ids_in_segment as segment_member_ids
-from .selectors import member_segments, segments_of_members
+import numpy as np
+from django.utils import timezone
 
-SEGMENT_CHOICES = Segment.choices
+from . import conf, sources, store
+from .memo import Memo
+from .models import LEFT, SEGMENTS
+from .sources import to_us
 
-__all__ = ["SEGMENT_CHOICES", "member_segments", "segment_member_ids", "segments_of_members"]
+# Segment codes inside the arrays; SEGMENT_CODES[i] is the name.
+POTENTIAL, NEW, CORE, DORMANT, LEFT_CODE = range(5)
+SEGMENT_CODES = [s.value for s in SEGMENTS]
+TARGET_CODES = [*SEGMENT_CODES, LEFT]
+
+_snapshot_memo = Memo()
+
+
+def _segment_codes(f: store.Facts, at_us: int, keys: np.ndarray) -> np.ndarray:
+    """Segment code of each (group, member) pair key at instant `at` (pairs assumed in the group then)."""
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64)
+    first = np.full(len(keys), sources.NEVER_AFTER, dtype=np.int64)
+    if len(f.pair_keys):
+        pos = np.minimum(np.searchsorted(f.pair_keys, keys), len(f.pair_keys) - 1)
+        hit = f.pair_keys[pos] == keys
+        first[hit] = f.pair_first_ts[pos[hit]]
+    ever = first < at_us
+    window_us = int(conf.segment_window() / timedelta(microseconds=1))
+    sl = f.slice(at_us - window_us, at_us)
+    in_window = np.zeros(len(keys), dtype=np.int64)
+    if len(f.pair_keys) and sl.stop > sl.start:
+        counts = np.bincount(f.pair_index[sl], minlength=len(f.pair_keys))
+        in_window[hit] = counts[pos[hit]]
+    kmin = conf.core_min_orders()
+    return np.where(~ever, POTENTIAL, np.where(in_window >= kmin, CORE, np.where(in_window > 0, NEW, DORMANT)))
+
+
+@dataclass(frozen=True)
+class SegmentSnapshot:
+    """Every member of every group at an instant, with their segment."""
+
+    at: datetime
+    span: int
+    keys: np.ndarray  # sorted (group * span + member)
+    codes: np.ndarray  # segment code per key
+
+    @property
+    def group_ids(self) -> np.ndarray:
+        return self.keys // self.span
+
+    @property
+    def member_ids(self) -> np.ndarray:
+        return self.keys % self.span
+
+    def of_group(self, group_id: int) -> dict[int, str]:
+        """member id -> segment, for the members of one group."""
+        lo, hi = np.searchsorted(self.keys, [group_id * self.span, (group_id + 1) * self.span])
+        return {int(m): SEGMENT_CODES[c] for m, c in zip(self.keys[lo:hi] % self.span, self.codes[lo:hi], strict=True)}
+
+    def counts(self) -> dict[int, dict[str, int]]:
+        """group id -> {segment: members}, for groups with members."""
+        gids = self.group_ids
+        out: dict[int, dict[str, int]] = {}
+        if not len(gids):
+            return out
+        uniq, inverse = np.unique(gids, return_inverse=True)
+        table = np.zeros((len(uniq), 4), dtype=np.int64)
+        np.add.at(table, (inverse, self.codes), 1)
+        for i, g in enumerate(uniq):
+            out[int(g)] = dict(zip(SEGMENT_CODES, (int(v) for v in table[i]), strict=True))
+        return out
+
+
+def segments_at(*, at: datetime, group_ids: Iterable[int] | None = None, using: str = "default") -> SegmentSnapshot:
+    """The segment (potential / new / core / dormant) of every member of every group (or the given ones) at
+    instant `at`, counting the group's orders placed before `at`."""
+    f = store.facts(using=using)
+    at_us = to_us(at)
+    if group_ids is None:
+        window, kmin = conf.segment_window(), conf.core_min_orders()
+
+        def compute():
+            keys = f.members_at(at_us)
+            return SegmentSnapshot(at=at, span=f.span, keys=keys, codes=_segment_codes(f, at_us, keys))
+
+        return _snapshot_memo.get(f, (at_us, window, kmin), compute)
+    keys = f.members_at(at_us)
+    keys = keys[np.isin(keys // f.span, np.fromiter(group_ids, dtype=np.int64))]
+    return SegmentSnapshot(at=at, span=f.span, keys=keys, codes=_segment_codes(f, at_us, keys))
+
+
+def member_segments(*, member_id: int, at: datetime | None = None, using: str = "default") -> dict[int, str]:
+    """group id -> the member's segment there, for every group the member is in at `at` (default now)."""
+    f = store.facts(using=using)
+    at_us = to_us(at or timezone.now())
+    inside = (f.ms_joined <= at_us) & (at_us < f.ms_left) & (f.ms_keys % f.span == member_id)
+    keys = store.sorted_unique(f.ms_keys[inside])
+    codes = _segment_codes(f, at_us, keys)
+    return {int(k // f.span): SEGMENT_CODES[c] for k, c in zip(keys, codes, strict=True)}
+
+
+def zero_counts() -> dict[str, int]:
+    return dict.fromkeys(SEGMENT_CODES, 0)

@@ -1,4 +1,5 @@
-"""Reads for pages and for other apps: what a page shows, assembled from `analytics.services`.
+"""Reads for pages and for other apps: what a page shows, assembled from the computations (metrics, segments,
+rates, decomposition, grades, forecast).
 
 For other apps (they call these; analytics never imports them back):
 - `member_ids_in_segment(group=..., segment=..., at=None)`: the ids of a group's members in a segment now
@@ -16,12 +17,19 @@ from decimal import Decimal
 import numpy as np
 from django.utils import timezone
 
+from core.dates import current_week_monday, local_midnight, week_bounds, week_label
 from members.models import Group
 
-from . import conf, services
+from . import conf
+from .decomposition import Decomposition, compare_periods, decompose
+from .forecast import Forecast, core_forecast
+from .grades import grade_of, group_grades, suggest_stage, suggested_stages
+from .groups import GroupRef
+from .metrics import Metrics, period_metrics, weekly_metrics
 from .models import SEGMENTS, Segment
-from .periods import current_week_monday, local_midnight, week_bounds, week_label
-from .services import GroupRef, Metrics
+from .rates import WeekTransitions, transitions_series
+from .segments import SEGMENT_CODES, segments_at, zero_counts
+from .segments import member_segments as segments_of_member
 
 # --- for other apps -----------------------------------------------------------------------------------
 
@@ -35,33 +43,48 @@ def member_ids_in_segment(
         raise ValueError(f"unknown segment {segment!r}; one of {', '.join(Segment.values)}")
     if group is not None:
         group_ids = [group if isinstance(group, int) else group.pk]
-    snapshot = services.segments_at(at=at or timezone.now(), group_ids=group_ids)
-    code = services.SEGMENT_CODES.index(segment)
+    snapshot = segments_at(at=at or timezone.now(), group_ids=group_ids)
+    code = SEGMENT_CODES.index(segment)
     return np.unique(snapshot.member_ids[snapshot.codes == code]).tolist()
 
 
 def member_segments(*, member, at: datetime | None = None) -> dict[int, str]:
     """{group id: segment} for every group the member is in at `at` (default now)."""
     member_id = member if isinstance(member, int) else member.pk
-    return services.member_segments(member_id=member_id, at=at)
+    return segments_of_member(member_id=member_id, at=at)
 
 
 def segments_of_members(*, member_ids, at: datetime | None = None) -> dict[int, dict[int, str]]:
     """{member id: {group id: segment}} for a page of members, from one snapshot of every group (which a
     request in the same minute reuses)."""
     at = at or timezone.now().replace(second=0, microsecond=0)
-    snapshot = services.segments_at(at=at)
+    snapshot = segments_at(at=at)
     wanted = np.isin(snapshot.member_ids, np.fromiter(member_ids, dtype=np.int64))
     out: dict[int, dict[int, str]] = {}
     for key, code in zip(snapshot.keys[wanted], snapshot.codes[wanted], strict=True):
-        out.setdefault(int(key % snapshot.span), {})[int(key // snapshot.span)] = services.SEGMENT_CODES[code]
+        out.setdefault(int(key % snapshot.span), {})[int(key // snapshot.span)] = SEGMENT_CODES[code]
     return out
 
 
 def group_segment_counts(*, group: Group | int, at: datetime | None = None) -> dict[str, int]:
     group_id = group if isinstance(group, int) else group.pk
-    counts = services.segments_at(at=at or timezone.now(), group_ids=[group_id]).counts()
-    return counts.get(group_id, services.zero_counts())
+    counts = segments_at(at=at or timezone.now(), group_ids=[group_id]).counts()
+    return counts.get(group_id, zero_counts())
+
+
+class SegmentProvider:
+    """What `members.segments` asks of analytics (registered in AnalyticsConfig.ready())."""
+
+    choices = Segment.choices
+
+    def member_ids(self, *, segment: str, group=None, group_ids=None, at: datetime) -> list[int]:
+        return member_ids_in_segment(segment=segment, group=group, group_ids=group_ids, at=at)
+
+    def of_member(self, *, member_id: int, at: datetime) -> dict[int, str]:
+        return member_segments(member=member_id, at=at)
+
+    def of_members(self, *, member_ids: list[int], at: datetime) -> dict[int, dict[int, str]]:
+        return segments_of_members(member_ids=member_ids, at=at)
 
 
 # --- periods ------------------------------------------------------------------------------------------
@@ -155,11 +178,11 @@ def ranking(*, period: Period, sort: str = "gmv", descending: bool = True, now: 
     if that is earlier) and the suggested stage now; sorted, with the platform row."""
     now = now or timezone.now()
     start, end = period.bounds
-    pm = services.period_metrics(start=start, end=end)
+    pm = period_metrics(start=start, end=end)
     grade_at = min(end, now.replace(second=0, microsecond=0))
-    grades = services.group_grades(at=grade_at)
+    grades = group_grades(at=grade_at)
     # The stage "now" to the minute, so a page reloaded within it reuses the segment snapshot.
-    stages = services.suggested_stages(at=now.replace(second=0, microsecond=0))
+    stages = suggested_stages(at=now.replace(second=0, microsecond=0))
     rows = [RankingRow(m.group, m, grades.get(m.group.id), stages.get(m.group.id)) for m in pm.groups]
     sort = sort if sort in SORT_KEYS else "gmv"
     # Empty values (a ratio without a denominator) sort last either way; ties keep the code order.
@@ -185,7 +208,7 @@ def ranking(*, period: Period, sort: str = "gmv", descending: bool = True, now: 
 class WeekRow:
     monday: date
     metrics: Metrics
-    transitions: services.WeekTransitions
+    transitions: WeekTransitions
 
     @property
     def label(self) -> str:
@@ -197,8 +220,8 @@ class GroupTrends:
     group: GroupRef
     weeks: list[WeekRow]
     selected: WeekRow
-    forecast: services.Forecast
-    decomposition: services.Decomposition
+    forecast: Forecast
+    decomposition: Decomposition
     grade: str
     grade_at: datetime
     stage: str
@@ -214,16 +237,16 @@ def group_trends(*, group: GroupRef, last_week: date, weeks: int = 12, now: date
     the week starting `last_week`; the Markov forecast from that week's end; grade and stage now."""
     now = now or timezone.now()
     mondays = mondays_until(last_week, weeks)
-    metrics = services.weekly_metrics(mondays=mondays, group=group)
+    metrics = weekly_metrics(mondays=mondays, group=group)
     instants = [local_midnight(d) for d in mondays] + [week_bounds(mondays[-1])[1]]
-    transitions = [row[0] for row in services.transitions_series(instants=instants, groups=[group])]
+    transitions = [row[0] for row in transitions_series(instants=instants, groups=[group])]
     rows = [WeekRow(d, m, t) for (d, m), t in zip(metrics, transitions, strict=True)]
     selected = rows[-1]
-    previous = services.weekly_metrics(mondays=[last_week - timedelta(days=7)], group=group)[0][1]
-    forecast = services.core_forecast(group=group, at=week_bounds(last_week)[1], history_weeks=4, weeks_ahead=4)
+    previous = weekly_metrics(mondays=[last_week - timedelta(days=7)], group=group)[0][1]
+    forecast = core_forecast(group=group, at=week_bounds(last_week)[1], history_weeks=4, weeks_ahead=4)
     # The grade as of the chosen week's end (this page is about that week); the stage is always "now".
     grade_at = min(week_bounds(last_week)[1], now)
-    grade_metrics = services.period_metrics(start=grade_at - conf.grade_window(), end=grade_at, codes=[group.code])
+    grade_metrics = period_metrics(start=grade_at - conf.grade_window(), end=grade_at, codes=[group.code])
     grade_metrics = grade_metrics.groups[0]
     segments_now = group_segment_counts(group=group.id, at=now)
     return GroupTrends(
@@ -231,10 +254,10 @@ def group_trends(*, group: GroupRef, last_week: date, weeks: int = 12, now: date
         weeks=rows,
         selected=selected,
         forecast=forecast,
-        decomposition=services.decompose(previous, selected.metrics),
-        grade=services.grade_of(grade_metrics),
+        decomposition=decompose(previous, selected.metrics),
+        grade=grade_of(grade_metrics),
         grade_at=grade_at,
-        stage=services.suggest_stage(segments_now, group.capacity),
+        stage=suggest_stage(segments_now, group.capacity),
         segments_now=segments_now,
     )
 
@@ -260,10 +283,10 @@ class PlatformWeek:
 def platform_overview(*, last_week: date, weeks: int = 12) -> list[PlatformWeek]:
     """Per week: platform metrics, and the number of groups in each grade at the week's end."""
     out = []
-    for monday, metrics in services.weekly_metrics(mondays=mondays_until(last_week, weeks)):
+    for monday, metrics in weekly_metrics(mondays=mondays_until(last_week, weeks)):
         end = week_bounds(monday)[1]
         counts = dict.fromkeys(["A", "B", "C", "D"], 0)
-        for grade in services.group_grades(at=end).values():
+        for grade in group_grades(at=end).values():
             counts[grade] += 1
         out.append(PlatformWeek(monday, metrics, counts))
     return out
@@ -276,14 +299,14 @@ def platform_overview(*, last_week: date, weeks: int = 12) -> list[PlatformWeek]
 class DecompositionPage:
     before: Period
     after: Period
-    scope: services.Decomposition
+    scope: Decomposition
     group: GroupRef | None
-    groups: list[services.Decomposition]
+    groups: list[Decomposition]
 
 
 def decomposition(*, before: Period, after: Period, group: GroupRef | None = None) -> DecompositionPage:
     """ΔGMV from `before` to `after` for the platform (or one group), and for every group by |ΔGMV|."""
-    comparison = services.compare_periods(before=before.bounds, after=after.bounds)
+    comparison = compare_periods(before=before.bounds, after=after.bounds)
     rows = sorted(comparison.groups, key=lambda d: (-abs(d.delta_cents), d.after.group.code))
     scope = comparison.platform
     if group is not None:

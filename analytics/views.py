@@ -12,22 +12,22 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from communityops.access import require_perms
-from members.templatetags.ui import yuan
+from core.access import require_perms
+from core.dates import parse_week, week_label
+from core.money import yuan
 
-from . import charts, conf, exports, selectors, services
+from . import charts, conf, exports, groups, selectors
 from .forms import PeriodForm, week_choices
 from .models import TRANSITION_TARGETS, Segment
-from .periods import parse_week, week_label
 from .selectors import Period
-from .templatetags.numbers import ratio
+from .templatetags.numbers import grade_class, ratio, stage_label
 
 VIEW_NUMBERS = "analytics.view_dashboard"
 TREND_WEEKS = (8, 12, 26, 52)
 
 
-def _group(code: str) -> services.GroupRef:
-    refs = services.group_refs(codes=[code])
+def _group(code: str) -> groups.GroupRef:
+    refs = groups.group_refs(codes=[code])
     if not refs:
         raise Http404(_("No group with code %(code)s.") % {"code": code})
     return refs[0]
@@ -79,8 +79,6 @@ def _ranking_body(ranking: selectors.Ranking, week: str) -> str:
     """The ranking's rows as HTML, built here rather than in the template: 200 groups × 11 cells through
     the template engine cost more than the numbers themselves (the page's budget is 300 ms)."""
     url = reverse("analytics:group", args=["CODE"]).replace("CODE", "{}") + (f"?week={week}" if week else "")
-    stage = {"acquisition": _("Acquisition"), "retention": _("Retention"), "conversion": _("Conversion")}
-    grade_css = {"A": "bg-green-lt", "B": "bg-blue-lt", "C": "bg-yellow-lt", "D": "bg-secondary-lt"}
     rows = []
     for row in ranking.rows:
         m, code = row.metrics, row.group.code
@@ -104,9 +102,9 @@ def _ranking_body(ranking: selectors.Ranking, week: str) -> str:
                 row.group.name,
                 code,
                 cells,
-                grade_css.get(row.grade or "", ""),
+                grade_class(row.grade),
                 row.grade or "—",
-                stage.get(row.stage or "", "—"),
+                stage_label(row.stage),
             )
         )
     return mark_safe("".join(rows))  # noqa: S308 - every piece above went through format_html
@@ -203,7 +201,7 @@ def decomposition(request):
             "page": page,
             "after_form": after_form,
             "before_form": before_form,
-            "groups": services.group_refs(),
+            "groups": groups.group_refs(),
             "selected_group": code,
             "week_options": week_choices(selectors.last_complete_week(), selected=after.week or before.week),
             "after_week": week_label(after.week) if after.week else "",

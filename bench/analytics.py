@@ -237,10 +237,10 @@ def timed(fn, repeat: int, *, before=None) -> tuple[float, object]:
 
 def forget_memos() -> None:
     """The services keep the last results per store (a page reload is free); the benchmark measures the work."""
-    from analytics import services
+    from analytics import metrics, segments
 
-    services._totals_memo.entries.clear()
-    services._snapshot_memo.entries.clear()
+    metrics._totals_memo.entries.clear()
+    segments._snapshot_memo.entries.clear()
 
 
 def worker(args) -> None:
@@ -254,9 +254,10 @@ def worker(args) -> None:
     from django.test import Client
     from django.test.utils import setup_test_environment
 
-    from analytics import conf, services, sources, store
-    from analytics.periods import local_midnight, week_bounds, week_label
-    from analytics.services import Metrics, decompose
+    from analytics import conf, decomposition, groups, metrics, rates, segments, sources, store
+    from analytics.decomposition import decompose
+    from analytics.metrics import Metrics
+    from core.dates import local_midnight, week_bounds, week_label
 
     out: dict = {"figures": [], "extra": {}}
     started = time.perf_counter()
@@ -300,7 +301,7 @@ def worker(args) -> None:
         return con.execute(DUCK_METRICS, {"s": us(s), "e": us(e), "k": kmin}).fetchall()
 
     def ours_metrics(s, e):
-        return services.period_metrics(start=s, end=e)
+        return metrics.period_metrics(start=s, end=e)
 
     def same_metrics(duck_rows, pm):
         mine = {m.group.id: (m.gmv_cents, m.orders, m.buyers, m.core_members, m.core_orders, m.core_cents)
@@ -315,20 +316,20 @@ def worker(args) -> None:
     def duck_rates():
         return con.execute(DUCK_RATES, {"t0": us(week[0]), "t1": us(week[1]), "w": window, "k": kmin}).fetchall()
 
-    t_ours, transitions = timed(lambda: services.week_transitions(monday=last_monday), repeat, before=forget_memos)
+    t_ours, transitions = timed(lambda: rates.week_transitions(monday=last_monday), repeat, before=forget_memos)
     t_duck, rows = timed(duck_rates, repeat)
-    ids = {g.code: g.id for g in services.group_refs()}
+    ids = {g.code: g.id for g in groups.group_refs()}
     mine = {}
     for wt in transitions:
         for a, targets in wt.transitions.items():
             for b, n in targets.items():
                 if n:
                     mine[
-                        ("move", ids[wt.group.code], services.SEGMENT_CODES.index(a), services.TARGET_CODES.index(b))
+                        ("move", ids[wt.group.code], segments.SEGMENT_CODES.index(a), segments.TARGET_CODES.index(b))
                     ] = n
         for s, n in wt.end_counts.items():
             if n:
-                mine[("end", ids[wt.group.code], services.SEGMENT_CODES.index(s), -1)] = n
+                mine[("end", ids[wt.group.code], segments.SEGMENT_CODES.index(s), -1)] = n
     theirs = {(r[0], int(r[1]), int(r[2]), int(r[3])): int(r[4]) for r in rows}
     out["figures"].append({"figure": "rates, one week, all groups", "ours_ms": t_ours, "duckdb_ms": t_duck,
                            "same": mine == theirs})  # fmt: skip
@@ -336,7 +337,7 @@ def worker(args) -> None:
     def duck_segments():
         return con.execute(DUCK_SEGMENTS, {"t": us(at), "w": window, "k": kmin}).fetchnumpy()
 
-    t_ours, snap = timed(lambda: services.segments_at(at=at), repeat, before=forget_memos)
+    t_ours, snap = timed(lambda: segments.segments_at(at=at), repeat, before=forget_memos)
     t_duck, seg = timed(duck_segments, repeat)
     theirs = np.sort(seg["g"].astype(np.int64) * snap.span + seg["m"].astype(np.int64))
     order = np.argsort(seg["g"].astype(np.int64) * snap.span + seg["m"].astype(np.int64))
@@ -353,7 +354,7 @@ def worker(args) -> None:
         return rows, total
 
     t_ours, comparison = timed(
-        lambda: services.compare_periods(before=prev_week, after=week), repeat, before=forget_memos
+        lambda: decomposition.compare_periods(before=prev_week, after=week), repeat, before=forget_memos
     )
     t_duck, (rows, total) = timed(duck_decomposition, repeat)
     same = (comparison.platform.core_members_cents, comparison.platform.aov_cents) == (

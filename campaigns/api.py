@@ -11,8 +11,8 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from communityops.access import can
-from communityops.money import format_money
+from core.access import can
+from core.money import format_money
 
 from . import selectors, services
 from .models import Campaign, Reminder

@@ -1,14 +1,17 @@
 """The checks a campaign must pass before it is published. Each returns every problem it finds, so the
 operator sees the whole list at once instead of fixing one reason per try."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communityops.money import to_money
+from core.money import to_money
+from members.models import Group
 
 from .models import Campaign, CampaignItem
 
@@ -138,3 +141,13 @@ def campaign_problems(campaign: Campaign, *, now=None) -> list[Problem]:
 
 def _local(moment) -> str:
     return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+
+
+def campaign_groups_check(groups: Iterable[Group]) -> None:
+    """Raise ValidationError naming the groups a campaign cannot run in (legacy groups, being reorganised)."""
+    refused = [group.name for group in groups if not group.takes_campaigns]
+    if refused:
+        raise ValidationError(
+            _("Legacy groups take no campaigns (reorganise or dissolve them first): %(groups)s")
+            % {"groups": "、".join(refused)}
+        )

@@ -5,9 +5,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.users import user_display_name
 from members import segments as member_segments
 from members.models import Group, SavedSelection
-from members.selectors import user_display_name
 
 from .models import Campaign, CampaignItem, CampaignSeries, CouponTemplate, Playbook, Product
 
@@ -46,7 +46,7 @@ def _person_label(user) -> str:
 class CampaignForm(StyledMixin, forms.ModelForm):
     landing_url = forms.URLField(label=_("landing link"), required=False, assume_scheme="https")
     groups = forms.ModelMultipleChoiceField(
-        queryset=Group.objects.exclude(tier=Group.Tier.LEGACY), widget=forms.CheckboxSelectMultiple, required=False,
+        queryset=Group.objects.taking_campaigns(), widget=forms.CheckboxSelectMultiple, required=False,
         label=_("groups"),
     )  # fmt: skip
 
@@ -69,7 +69,7 @@ class CampaignScheduleForm(StyledMixin, forms.Form):
     starts_at = forms.DateTimeField(label=_("starts"), widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M"])
     ends_at = forms.DateTimeField(label=_("ends"), widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M"])
     groups = forms.ModelMultipleChoiceField(
-        queryset=Group.objects.exclude(tier=Group.Tier.LEGACY), widget=forms.CheckboxSelectMultiple, required=False,
+        queryset=Group.objects.taking_campaigns(), widget=forms.CheckboxSelectMultiple, required=False,
         label=_("groups"),
     )  # fmt: skip
 
@@ -83,7 +83,7 @@ class CampaignScheduleForm(StyledMixin, forms.Form):
 class SeriesForm(StyledMixin, forms.ModelForm):
     landing_url = forms.URLField(label=_("landing link"), required=False, assume_scheme="https")
     groups = forms.ModelMultipleChoiceField(
-        queryset=Group.objects.exclude(tier=Group.Tier.LEGACY), widget=forms.CheckboxSelectMultiple, required=False,
+        queryset=Group.objects.taking_campaigns(), widget=forms.CheckboxSelectMultiple, required=False,
         label=_("groups"),
     )  # fmt: skip
     duration_hours = forms.DecimalField(label=_("duration (hours)"), min_value=0.5, max_value=168, initial=12)
@@ -147,7 +147,7 @@ class ApplyToGroupsForm(StyledMixin, forms.Form):
     """Run a playbook in groups without a campaign (daily SOP, flash group, welcome): how a team replicates."""
 
     groups = forms.ModelMultipleChoiceField(
-        queryset=Group.objects.exclude(tier=Group.Tier.LEGACY), widget=forms.CheckboxSelectMultiple, label=_("groups")
+        queryset=Group.objects.taking_campaigns(), widget=forms.CheckboxSelectMultiple, label=_("groups")
     )
     campaign = forms.ModelChoiceField(
         queryset=Campaign.objects.exclude(status=Campaign.Status.ENDED), required=False, label=_("campaign"),

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
-from communityops.money import ZERO, to_money
+from core.money import ZERO, to_money
 
 from .checks import campaign_problems, projected_loss
 from .models import Campaign, Coupon, CouponTemplate, Order, OrderLine, Playbook, Reminder
@@ -142,14 +142,6 @@ def reminder_upcoming(*, user, now=None, limit: int = 10):
     )
 
 
-def week_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """Monday 00:00 to the next Monday 00:00, local time, around `day`."""
-    monday = day - dt.timedelta(days=day.weekday())
-    tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(monday, dt.time(0), tzinfo=tz)
-    return start, start + dt.timedelta(days=7)
-
-
 def reminder_calendar(*, week_start: dt.datetime, now=None, group_ids=None) -> dict:
     """The week's reminders by group and day, the load per operator, and last week's late and missed ones."""
     now = now or timezone.now()
@@ -197,6 +189,44 @@ def reminder_calendar(*, week_start: dt.datetime, now=None, group_ids=None) -> d
         "missed": missed,
         "total": len(reminders),
     }
+
+
+@dataclass(frozen=True)
+class OrderTotals:
+    paid_amount: Decimal
+    paid_count: int
+    refunded_count: int
+    last_paid_at: dt.datetime | None
+
+
+def _order_totals(orders) -> OrderTotals:
+    row = orders.aggregate(
+        paid_amount=Sum("amount", filter=Q(status=Order.Status.PAID)),
+        paid_count=Count("pk", filter=Q(status=Order.Status.PAID)),
+        refunded_count=Count("pk", filter=Q(status=Order.Status.REFUNDED)),
+        last_paid_at=Max("placed_at", filter=Q(status=Order.Status.PAID)),
+    )
+    return OrderTotals(
+        paid_amount=row["paid_amount"] or ZERO,
+        paid_count=row["paid_count"],
+        refunded_count=row["refunded_count"],
+        last_paid_at=row["last_paid_at"],
+    )
+
+
+def member_orders_panel(*, obj, user, limit: int = 20) -> dict:
+    """The member page's orders (members.panels): the latest ones and the totals over all of them."""
+    orders = Order.objects.filter(member=obj)
+    recent = list(orders.select_related("group", "campaign").order_by("-placed_at", "-pk")[:limit])
+    return {"orders": recent, "totals": _order_totals(orders)}
+
+
+def group_orders_panel(*, obj, user, days: int = 28, limit: int = 10, now=None) -> dict:
+    """A group page's orders (members.panels): the latest ones and the totals over the trailing `days` days."""
+    now = now or timezone.now()
+    orders = Order.objects.filter(group=obj)
+    recent = list(orders.select_related("member", "campaign").order_by("-placed_at", "-pk")[:limit])
+    return {"orders": recent, "totals": _order_totals(orders.filter(placed_at__gte=now - dt.timedelta(days=days)))}
 
 
 def coupon_template_stats():

@@ -27,11 +27,3 @@ def campaigns_tick_task() -> dict:
         alerts += len(campaign_stock_watch(campaign=campaign, now=now))
     extended = playbook_assignments_extend(now=now)
     return {**moved, "restock_alerts": alerts, "reminders_scheduled": extended}
-
-
-@shared_task(name="campaigns.demo_live_tick")
-def demo_live_tick_task() -> int:
-    """Demo only: the running demo flash campaign's orders, minute by minute (nothing without the demo)."""
-    from .demo_reminders import demo_live_tick
-
-    return demo_live_tick()

@@ -6,15 +6,14 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from communityops.access import can, require_perms
-from members.models import Member
+from core.access import can, require_perms
+from core.dates import week_bounds
 
 from . import selectors, services
 from .forms import (
@@ -27,16 +26,17 @@ from .forms import (
     ItemForm,
     SeriesForm,
 )
-from .models import Campaign, CampaignItem, Playbook, Reminder
-
-VIEW = "campaigns.view_campaign"
-CHANGE = "campaigns.change_campaign"
-VIEW_REMINDERS = "campaigns.view_reminder"
-CHANGE_REMINDERS = "campaigns.change_reminder"
-VIEW_PLAYBOOKS = "campaigns.view_playbook"
-CHANGE_PLAYBOOKS = "campaigns.change_playbook"
-VIEW_COUPONS = "campaigns.view_coupontemplate"
-ISSUE_COUPONS = "campaigns.add_coupon"
+from .models import Campaign, Playbook, Reminder
+from .permissions import (
+    CHANGE_CAMPAIGNS,
+    CHANGE_PLAYBOOKS,
+    CHANGE_REMINDERS,
+    ISSUE_COUPONS,
+    VIEW_CAMPAIGNS,
+    VIEW_COUPONS,
+    VIEW_PLAYBOOKS,
+    VIEW_REMINDERS,
+)
 
 
 def _campaign(pk: int) -> Campaign:
@@ -54,7 +54,7 @@ def _is_partial(request) -> bool:
 # ---------------------------------------------------------------- campaigns
 
 
-@require_perms(VIEW)
+@require_perms(VIEW_CAMPAIGNS)
 def campaign_list(request):
     campaigns = selectors.campaign_list()
     status = request.GET.get("status")
@@ -67,12 +67,12 @@ def campaign_list(request):
             "campaigns": campaigns[:200],
             "status": status,
             "statuses": Campaign.Status.choices,
-            "can_change": can(request.user, CHANGE),
+            "can_change": can(request.user, CHANGE_CAMPAIGNS),
         },
     )
 
 
-@require_perms(CHANGE)
+@require_perms(CHANGE_CAMPAIGNS)
 def campaign_create(request):
     form = CampaignForm(request.POST or None, initial={"owner": request.user.pk})
     if request.method == "POST" and form.is_valid():
@@ -91,13 +91,16 @@ def campaign_create(request):
     return render(request, "campaigns/campaign_form.html", {"form": form})
 
 
-@require_perms(CHANGE)
+@require_perms(CHANGE_CAMPAIGNS)
 def series_create(request):
     form = SeriesForm(request.POST or None, initial={"owner": request.user.pk})
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            series = form.save()
-            campaigns = services.campaign_series_create(series=series, by=request.user)
+        series = form.save(commit=False)
+        try:
+            campaigns = services.series_create(series=series, groups=form.cleaned_data["groups"], by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return render(request, "campaigns/series_form.html", {"form": form})
         messages.success(
             request,
             _("Series %(name)s: %(count)s weekly campaigns created.") % {"name": series.name, "count": len(campaigns)},
@@ -106,7 +109,7 @@ def series_create(request):
     return render(request, "campaigns/series_form.html", {"form": form})
 
 
-@require_perms(VIEW)
+@require_perms(VIEW_CAMPAIGNS)
 def campaign_detail(request, pk: int):
     campaign = _campaign(pk)
     context = {
@@ -115,7 +118,7 @@ def campaign_detail(request, pk: int):
         "item_form": ItemForm(),
         "apply_form": ApplyPlaybookForm(campaign=campaign),
         "schedule_form": _schedule_form(campaign),
-        "can_change": can(request.user, CHANGE),
+        "can_change": can(request.user, CHANGE_CAMPAIGNS),
         "refused": None,
     }
     return render(request, "campaigns/campaign_detail.html", context)
@@ -131,7 +134,7 @@ def _schedule_form(campaign: Campaign, data=None) -> CampaignScheduleForm:
 
 
 @require_POST
-@require_perms(CHANGE)
+@require_perms(CHANGE_CAMPAIGNS)
 def campaign_schedule(request, pk: int):
     campaign = _campaign(pk)
     form = _schedule_form(campaign, request.POST)
@@ -139,19 +142,20 @@ def campaign_schedule(request, pk: int):
         messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
         return redirect("campaigns:campaign-detail", pk=campaign.pk)
     data = form.cleaned_data
-    with transaction.atomic():
-        moved = 0
-        if (data["starts_at"], data["ends_at"]) != (campaign.starts_at, campaign.ends_at):
-            moved = services.campaign_reschedule(
-                campaign=campaign, starts_at=data["starts_at"], ends_at=data["ends_at"]
-            )
-        services.campaign_groups_set(campaign=campaign, groups=data["groups"], by=request.user)
+    try:
+        moved = services.campaign_schedule(
+            campaign=campaign, starts_at=data["starts_at"], ends_at=data["ends_at"], groups=data["groups"],
+            by=request.user,
+        )  # fmt: skip
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("campaigns:campaign-detail", pk=campaign.pk)
     messages.success(request, _("Saved; %(n)s pending reminders moved with the campaign.") % {"n": moved})
     return redirect("campaigns:campaign-detail", pk=campaign.pk)
 
 
 @require_POST
-@require_perms(CHANGE)
+@require_perms(CHANGE_CAMPAIGNS)
 def campaign_item_add(request, pk: int):
     campaign = _campaign(pk)
     form = ItemForm(request.POST)
@@ -174,15 +178,15 @@ def campaign_item_add(request, pk: int):
 
 
 @require_POST
-@require_perms(CHANGE)
+@require_perms(CHANGE_CAMPAIGNS)
 def campaign_item_remove(request, pk: int, item_pk: int):
-    item = get_object_or_404(CampaignItem, pk=item_pk, campaign_id=pk, campaign__status=Campaign.Status.DRAFT)
-    item.delete()
+    if not services.campaign_item_remove(campaign=_campaign(pk), item_pk=item_pk):
+        raise Http404
     return redirect("campaigns:campaign-detail", pk=pk)
 
 
 @require_POST
-@require_perms(CHANGE)
+@require_perms(CHANGE_CAMPAIGNS)
 def campaign_publish(request, pk: int):
     campaign = _campaign(pk)
     try:
@@ -203,7 +207,7 @@ def campaign_publish(request, pk: int):
 
 
 @require_POST
-@require_perms(CHANGE)
+@require_perms(CHANGE_CAMPAIGNS)
 def campaign_apply_playbook(request, pk: int):
     campaign = _campaign(pk)
     form = ApplyPlaybookForm(request.POST, campaign=campaign)
@@ -217,7 +221,7 @@ def campaign_apply_playbook(request, pk: int):
     return redirect("campaigns:campaign-detail", pk=campaign.pk)
 
 
-@require_perms(VIEW)
+@require_perms(VIEW_CAMPAIGNS)
 def campaign_live(request, pk: int):
     campaign = _campaign(pk)
     context = {"campaign": campaign, "live": selectors.campaign_live(campaign=campaign)}
@@ -316,7 +320,7 @@ def reminder_calendar(request):
         day = dt.date.fromisoformat(request.GET.get("week", ""))
     except ValueError:
         day = timezone.localdate()
-    week_start, _end = selectors.week_bounds(day)
+    week_start, _end = week_bounds(day)
     context = {
         "calendar": selectors.reminder_calendar(week_start=week_start),
         "week_start": week_start.date(),
@@ -330,21 +334,6 @@ def reminder_calendar(request):
 # ---------------------------------------------------------------- coupons
 
 
-def _issue_coupons(data: dict, user):
-    if data["selection"]:
-        return services.coupon_batch_issue(template=data["template"], selection=data["selection"], by=user)
-    if not data["external_ids"]:
-        return services.coupon_batch_issue(
-            template=data["template"], group=data["group"], segment=data["segment"], by=user
-        )
-    members = list(Member.objects.filter(external_id__in=data["external_ids"]))
-    missing = set(data["external_ids"]) - {member.external_id for member in members}
-    if missing:
-        raise services.CouponError(_("Unknown members: %(ids)s") % {"ids": ", ".join(sorted(missing))})
-    description = _("%(n)s listed members") % {"n": len(members)}
-    return services.coupon_batch_issue(template=data["template"], members=members, by=user, description=description)
-
-
 @require_perms(VIEW_COUPONS)
 def coupon_list(request):
     form = CouponIssueForm(request.POST or None)
@@ -353,7 +342,11 @@ def coupon_list(request):
             raise PermissionDenied
         if form.is_valid():
             try:
-                batch = _issue_coupons(form.cleaned_data, request.user)
+                data = form.cleaned_data
+                batch = services.coupon_batch_issue(
+                    template=data["template"], selection=data["selection"], group=data["group"],
+                    segment=data["segment"], external_ids=data["external_ids"], by=request.user,
+                )  # fmt: skip
             except ValidationError as error:
                 form.add_error(None, error)
             else:

@@ -1,5 +1,6 @@
-from .access import admin_menu_for, menu_for
-from .roles import Role, user_roles
+from core.roles import Role, user_roles
+
+from .navigation import admin_menu_for, menu_for
 
 _ROLE_ORDER = [Role.ADMIN, Role.MANAGER, Role.OPERATOR, Role.AGENT]
 

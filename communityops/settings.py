@@ -45,10 +45,14 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
-    "communityops",
+    # Our apps, from the ground floor up (docs/architecture.md); each imports only those listed before it.
+    "core",
+    "imports",
     "members",
     "campaigns",
     "analytics",
+    "demo",
+    "communityops",
 ]
 
 MIDDLEWARE = [
@@ -184,11 +188,20 @@ CELERY_BEAT_SCHEDULE["campaigns-tick"] = {
 CELERY_BEAT_SCHEDULE["analytics-refresh"] = {"task": "analytics.refresh", "schedule": 300.0}
 # The demo (bin/demo) adds orders to its running flash campaign every minute, so the live page moves.
 if env.bool("DEMO_MODE", default=False):
-    CELERY_BEAT_SCHEDULE["demo-live-tick"] = {"task": "campaigns.demo_live_tick", "schedule": 60.0}
+    CELERY_BEAT_SCHEDULE["demo-live-tick"] = {"task": "demo.live_tick", "schedule": 60.0}
 
-# Business settings (organisation-wide thresholds; DESIGN.md names them).
-CORE_MIN_ORDERS = env.int("CORE_MIN_ORDERS", default=2)
-SEGMENT_WINDOW_DAYS = env.int("SEGMENT_WINDOW_DAYS", default=28)
+# Business thresholds: organisation settings, this is their one home (docs/metrics.md defines them).
+CORE_MIN_ORDERS = env.int("CORE_MIN_ORDERS", default=2)  # orders in a period that make a core member
+SEGMENT_WINDOW_DAYS = env.int("SEGMENT_WINDOW_DAYS", default=28)  # the segment window W
+GRADE_WINDOW_DAYS = env.int("GRADE_WINDOW_DAYS", default=28)  # a group's grade looks at these trailing days
+GRADE_A_CORE_GMV = Decimal(env.str("GRADE_A_CORE_GMV", default="20000"))  # grade A: core GMV at least …
+GRADE_A_CORE_MEMBERS = env.int("GRADE_A_CORE_MEMBERS", default=30)  # … and this many core members
+GRADE_B_CORE_GMV = Decimal(env.str("GRADE_B_CORE_GMV", default="5000"))  # grade B: core GMV at least
+# Suggested stage: conversion when potential members are at least this share of the group; acquisition when
+# the group is under this share of its capacity with potential members under that share; else retention.
+STAGE_CONVERSION_POTENTIAL_SHARE = Decimal(env.str("STAGE_CONVERSION_POTENTIAL_SHARE", default="0.5"))
+STAGE_ACQUISITION_CAPACITY_SHARE = Decimal(env.str("STAGE_ACQUISITION_CAPACITY_SHARE", default="0.6"))
+STAGE_ACQUISITION_POTENTIAL_SHARE = Decimal(env.str("STAGE_ACQUISITION_POTENTIAL_SHARE", default="0.3"))
 PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="CN")
 # Campaigns (issue 6): the item-mix check, reminder delivery and its channels.
 CAMPAIGN_HIGH_UNIT_PRICE = Decimal(env.str("CAMPAIGN_HIGH_UNIT_PRICE", default="200.00"))  # "high-unit-price" item at ≥
@@ -209,8 +222,6 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="communityops@localhost")
-# The module that gives members and campaigns the segments analytics computes (see members/segments.py).
-SEGMENT_PROVIDER = env.str("SEGMENT_PROVIDER", default="analytics.segments")
 # An import larger than this runs as a Celery task with a progress bar instead of inside the request.
 IMPORT_INLINE_MAX_BYTES = env.int("IMPORT_INLINE_MAX_BYTES", default=512 * 1024)
 

@@ -17,7 +17,7 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("members.urls")),
-    path("imports/", include("members.import_urls")),
+    path("imports/", include("imports.urls")),
     path("", include("campaigns.urls")),
     path("api/v1/", include("campaigns.api_urls")),
     path("analytics/", include("analytics.urls")),

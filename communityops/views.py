@@ -2,8 +2,11 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from .access import VIEW_GROUPS, VIEW_MEMBERS, can, menu_for
-from .roles import Role, has_role
+from core.access import can
+from core.roles import Role, has_role
+from members.permissions import VIEW_GROUPS, VIEW_MEMBERS
+
+from .navigation import menu_for
 
 
 def home(request):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Group, ImportJob, Member, Membership, Tag, TagCategory
+from .models import Group, Member, Membership, Tag, TagCategory
 
 
 class TagInline(admin.TabularInline):
@@ -50,10 +50,3 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["status", "group__tier"]
     raw_id_fields = ["member", "group"]
     search_fields = ["member__external_id", "member__name", "group__code"]
-
-
-@admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
-    list_display = ["original_name", "kind", "status", "rows_done", "rows_total", "created_by", "created_at"]
-    list_filter = ["kind", "status"]
-    readonly_fields = ["report"]

@@ -15,9 +15,11 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.users import user_display_name
+
 from . import segments
 from .models import Group, Member, Tag
-from .selectors import can_see_phone, members_in_open_group, pk_in, region_choices, user_display_name
+from .selectors import can_see_phone, members_in_open_group, pk_in, region_choices
 
 _DIGITS = re.compile(r"\D")
 

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from communityops.money import ZERO, MoneyField
+from core.money import ZERO, MoneyField
 
 
 class TagCategory(models.Model):
@@ -82,7 +82,6 @@ class Member(models.Model):
         verbose_name_plural = _("members")
         permissions = [
             ("view_phone", _("Can see members' full phone numbers")),
-            ("import_data", _("Can import groups, members and orders from files")),
         ]
         constraints = [
             models.CheckConstraint(
@@ -94,6 +93,12 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.external_id
+
+
+class GroupQuerySet(models.QuerySet):
+    def taking_campaigns(self):
+        """Groups a campaign may run in: every tier but legacy (legacy groups are reorganised or dissolved)."""
+        return self.exclude(tier=Group.Tier.LEGACY)
 
 
 class Group(models.Model):
@@ -138,6 +143,8 @@ class Group(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects = GroupQuerySet.as_manager()
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("group")
@@ -146,6 +153,11 @@ class Group(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def takes_campaigns(self) -> bool:
+        """The rule of GroupQuerySet.taking_campaigns, for one group."""
+        return self.tier != self.Tier.LEGACY
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -205,48 +217,6 @@ class Membership(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
-
-
-class ImportJob(models.Model):
-    """A file uploaded in the browser, validated (dry run) and then, once confirmed, imported.
-
-    The database row is the truth about progress; the Celery task only updates it, so the page can poll it.
-    """
-
-    class Kind(models.TextChoices):
-        GROUPS = "groups", _("Groups")
-        MEMBERS = "members", _("Members")
-        ORDERS = "orders", _("Orders")
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting to validate")
-        VALIDATING = "validating", _("Validating")
-        VALIDATED = "validated", _("Validated, waiting for confirmation")
-        IMPORTING = "importing", _("Importing")
-        DONE = "done", _("Imported")
-        FAILED = "failed", _("Failed")
-
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
-    original_name = models.CharField(_("file name"), max_length=255)
-    skip_invalid = models.BooleanField(_("skip invalid rows"), default=False)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
-    rows_total = models.PositiveIntegerField(_("rows"), null=True, blank=True)
-    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
-    report = models.JSONField(_("report"), default=dict, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
-    )
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = _("import")
-        verbose_name_plural = _("imports")
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.original_name}"
 
 
 class SavedSelection(models.Model):

@@ -9,8 +9,7 @@ from django.utils.translation import gettext as _
 
 from .filters import MemberFilter
 from .models import Member, SavedSelection
-
-DELETE_ANY_SELECTION = "members.delete_savedselection"
+from .permissions import DELETE_ANY_SELECTION
 
 
 def selection_query(query: str) -> str:

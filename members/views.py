@@ -12,14 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from communityops.access import VIEW_GROUPS, VIEW_MEMBERS, VIEW_MEMBERSHIPS, VIEW_ORDERS, can, require_perms
+from core.access import can, require_perms
 
-from . import segments, selectors, services
+from . import panels, segments, selections, selectors, services
 from .filters import GroupFilter, MemberFilter
 from .models import Group, Member, SavedSelection
-
-VIEW_SELECTIONS = "members.view_savedselection"
-ADD_SELECTION = "members.add_savedselection"
+from .permissions import ADD_SELECTION, VIEW_GROUPS, VIEW_MEMBERS, VIEW_MEMBERSHIPS, VIEW_SELECTIONS
 
 PAGE_SIZE = 50
 
@@ -70,7 +68,6 @@ def member_list(request):
         "members": page.object_list,
         "query": _query_without_page(request),
         "is_filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
-        "can_view_orders": can(request.user, VIEW_ORDERS),
         "can_save_selection": can(request.user, ADD_SELECTION),
         "selections": SavedSelection.objects.all()[:20] if can(request.user, VIEW_SELECTIONS) else [],
     }
@@ -88,16 +85,12 @@ def member_detail(request, pk: int):
         member = selectors.member_get(pk=pk)
     except Member.DoesNotExist as exc:
         raise Http404 from exc
-    can_view_orders = can(request.user, VIEW_ORDERS)
-    orders, totals = selectors.member_orders(member=member) if can_view_orders else ([], None)
     _attach_segments([member], lambda m: [ms for ms in m.all_memberships if ms.is_open])
     context = {
         "member": member,
         "memberships": member.all_memberships,
         "referrals": selectors.member_referrals(member=member),
-        "orders": orders,
-        "totals": totals,
-        "can_view_orders": can_view_orders,
+        "panels": panels.panels_for("member", member, request.user),
         "can_view_groups": can(request.user, VIEW_GROUPS),
     }
     return render(request, "members/member_detail.html", context)
@@ -133,26 +126,22 @@ def group_detail(request, pk: int):
     except Group.DoesNotExist as exc:
         raise Http404 from exc
     can_view_roster = can(request.user, VIEW_MEMBERSHIPS, VIEW_MEMBERS)
-    can_view_orders = can(request.user, VIEW_ORDERS)
     which = request.GET.get("show", selectors.ROSTER_OPEN)
     if which not in ROSTER_TABS:
         which = selectors.ROSTER_OPEN
     roster = _page(request, selectors.group_roster(group=group, which=which)) if can_view_roster else None
-    orders, totals = selectors.group_orders(group=group) if can_view_orders else ([], None)
     context = {
         "group": group,
         "roster": roster,
         "show": which,
         "query": _query_without_page(request),
         "can_view_roster": can_view_roster,
-        "can_view_orders": can_view_orders,
-        "orders": orders,
-        "totals": totals,
     }
     if can_view_roster and _wants_partial(request):
         response = render(request, "members/partials/_group_roster.html", context)
         patch_vary_headers(response, ("HX-Request",))
         return response
+    context["panels"] = panels.panels_for("group", group, request.user)
     response = render(request, "members/group_detail.html", context)
     patch_vary_headers(response, ("HX-Request",))
     return response
@@ -163,11 +152,11 @@ def selection_list(request):
     rows = []
     regions = selectors.region_choices()
     for selection in SavedSelection.objects.select_related("created_by"):
-        filterset = selectors.selection_filter(selection, user=request.user, regions=regions)
+        filterset = selections.selection_filter(selection, user=request.user, regions=regions)
         rows.append(
             {
                 "selection": selection,
-                "summary": selectors.filter_summary(filterset),
+                "summary": selections.filter_summary(filterset),
                 "count": filterset.qs.count() if filterset.is_valid() else None,
                 "can_delete": services.can_delete_selection(request.user, selection),
             }

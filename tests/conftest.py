@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import Group as AuthGroup
 from django.contrib.auth.models import User
 
-from communityops.roles import Role
+from core.roles import Role
 
 PASSWORD = "correct-horse-battery"
 
@@ -16,6 +16,17 @@ def fresh_analytics_store(settings):
     store.clear()
     yield store
     store.clear()
+
+
+@pytest.fixture
+def segment_provider():
+    """Swap the segment provider analytics registers (`members.segments.register`); restored afterwards.
+    Call it with a provider object, or None to test the pages without one."""
+    from members import segments
+
+    original = segments._provider
+    yield segments.register
+    segments.register(original)
 
 
 def make_user(username: str, *roles: str, **extra) -> User:

@@ -9,13 +9,13 @@ from decimal import Decimal
 
 from django import template
 from django.utils.html import format_html
-from django.utils.translation import gettext as _
 
-from analytics.services import signed_yuan
+from core.money import DASH, yuan
+from members.models import Group
 
 register = template.Library()
 
-DASH = "—"
+GRADE_CLASSES = {"A": "bg-green-lt", "B": "bg-blue-lt", "C": "bg-yellow-lt", "D": "bg-secondary-lt"}
 
 
 @register.filter
@@ -34,7 +34,7 @@ def percent(value) -> str:
 
 @register.filter
 def signed(value) -> str:
-    return DASH if value is None else signed_yuan(Decimal(value))
+    return yuan(value, signed=True, whole=True)
 
 
 @register.filter
@@ -46,14 +46,13 @@ def sign_class(value) -> str:
 
 @register.filter
 def grade_class(grade) -> str:
-    return {"A": "bg-green-lt", "B": "bg-blue-lt", "C": "bg-yellow-lt", "D": "bg-secondary-lt"}.get(grade or "", "")
+    return GRADE_CLASSES.get(grade or "", "")
 
 
 @register.filter
 def stage_label(stage) -> str:
-    return {"acquisition": _("Acquisition"), "retention": _("Retention"), "conversion": _("Conversion")}.get(
-        stage or "", DASH
-    )
+    """The stage's name as Group.Stage says it ('—' for none)."""
+    return str(Group.Stage(stage).label) if stage in Group.Stage.values else DASH
 
 
 @register.filter

@@ -7,7 +7,9 @@ from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics.services import Metrics, decompose, signed_yuan
+from analytics.decomposition import decompose
+from analytics.metrics import Metrics
+from core.money import yuan
 
 
 @st.composite
@@ -85,6 +87,9 @@ def test_decompose_no_core_members_in_one_period_is_all_core_member_effect():
 
 
 def test_signed_yuan():
-    assert signed_yuan(Decimal("-8200")) == "−¥8,200"
-    assert signed_yuan(Decimal("900.5")) == "+¥900.50"
-    assert signed_yuan(Decimal("0")) == "¥0"
+    assert yuan(Decimal("-8200"), signed=True, whole=True) == "−¥8,200"
+    assert yuan(Decimal("900.5"), signed=True, whole=True) == "+¥900.50"
+    assert yuan(Decimal("0"), signed=True, whole=True) == "¥0"
+    assert yuan(Decimal("-5220")) == "−¥5,220.00"
+    assert yuan(Decimal("14240")) == "¥14,240.00"
+    assert yuan(None) == "—"

@@ -9,8 +9,8 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import services, store
-from analytics.periods import week_bounds
+from analytics import decomposition, grades, metrics, rates, segments, store
+from core.dates import week_bounds
 
 from . import reference as ref
 from .worlds import MONDAY, build, instants, worlds
@@ -33,7 +33,7 @@ def world_in_db(world):
     store.clear()
 
 
-def as_dict(m: services.Metrics) -> dict:
+def as_dict(m: metrics.Metrics) -> dict:
     return {
         "gmv": m.gmv,
         "orders": m.orders,
@@ -45,7 +45,7 @@ def as_dict(m: services.Metrics) -> dict:
     }
 
 
-def assert_metrics_match(pm: services.PeriodMetrics, expected: dict):
+def assert_metrics_match(pm: metrics.PeriodMetrics, expected: dict):
     for m in pm.groups:
         want = expected[m.group.code]
         assert as_dict(m) == {k: want[k] for k in as_dict(m)}, m.group.code
@@ -64,7 +64,7 @@ def test_period_metrics_match_the_reference(world, a, b):
     start, end = MONDAY + timedelta(days=min(a, b)), MONDAY + timedelta(days=max(a, b) + 1)
     with world_in_db(world) as src:
         for s, e in [(start, end), week_bounds(MONDAY.date())]:
-            assert_metrics_match(services.period_metrics(start=s, end=e), ref.metrics(src, s, e))
+            assert_metrics_match(metrics.period_metrics(start=s, end=e), ref.metrics(src, s, e))
 
 
 @pytest.mark.django_db
@@ -73,7 +73,7 @@ def test_period_metrics_match_the_reference(world, a, b):
 def test_segments_match_the_reference(world, at):
     with world_in_db(world) as src:
         for t in (at, MONDAY, MONDAY + timedelta(days=7)):
-            snapshot = services.segments_at(at=t)
+            snapshot = segments.segments_at(at=t)
             expected = ref.segments(src, t)
             for code, group in ((g.code, g) for g in src.groups):
                 assert snapshot.of_group(group.id) == expected[code], (code, t)
@@ -86,7 +86,7 @@ def test_week_transitions_and_rates_match_the_reference(world):
     with world_in_db(world) as src:
         t0, t1 = week_bounds(MONDAY.date())
         expected = ref.transitions(src, t0, t1)
-        for wt in services.week_transitions(monday=MONDAY.date()):
+        for wt in rates.week_transitions(monday=MONDAY.date()):
             want = expected[wt.group.code]
             assert wt.start_counts == want["start"]
             assert wt.end_counts == want["end"]
@@ -102,7 +102,7 @@ def test_decomposition_sums_exactly_and_matches_lmdi(world, shift):
     with world_in_db(world) as src:
         after = week_bounds(MONDAY.date())
         before = (after[0] - timedelta(days=7 * shift), after[1] - timedelta(days=7 * shift))
-        comparison = services.compare_periods(before=before, after=after)
+        comparison = decomposition.compare_periods(before=before, after=after)
         m0, m1 = ref.metrics(src, *before), ref.metrics(src, *after)
         for d in [*comparison.groups, comparison.platform]:
             key = "platform" if d.before.group is None else d.before.group.code
@@ -127,11 +127,11 @@ def test_decomposition_sums_exactly_and_matches_lmdi(world, shift):
 def test_grades_and_stages_match_the_reference(world, at):
     with world_in_db(world) as src, override_thresholds():
         expected = ref.metrics(src, at - timedelta(days=28), at)
-        grades = services.group_grades(at=at)
-        stages = services.suggested_stages(at=at)
+        graded = grades.group_grades(at=at)
+        stages = grades.suggested_stages(at=at)
         segs = ref.segments(src, at)
         for g in src.groups:
-            assert grades[g.id] == ref.grade(expected[g.code], a_gmv=Decimal(300), a_members=2, b_gmv=Decimal(100))
+            assert graded[g.id] == ref.grade(expected[g.code], a_gmv=Decimal(300), a_members=2, b_gmv=Decimal(100))
             members = segs[g.code]
             potential = sum(1 for s in members.values() if s == "potential")
             n = len(members)
@@ -142,7 +142,7 @@ def test_grades_and_stages_match_the_reference(world, at):
             else:
                 want = "retention"
             assert stages[g.id] == want
-        assert services.high_value_group_count(at=at) == sum(1 for v in grades.values() if v == "A")
+        assert grades.high_value_group_count(at=at) == sum(1 for v in graded.values() if v == "A")
 
 
 @contextmanager
@@ -150,5 +150,5 @@ def override_thresholds():
     from django.test import override_settings
 
     # Small thresholds so generated worlds reach every grade.
-    with override_settings(GRADE_A_CORE_GMV="300", GRADE_A_CORE_MEMBERS=2, GRADE_B_CORE_GMV="100"):
+    with override_settings(GRADE_A_CORE_GMV=Decimal(300), GRADE_A_CORE_MEMBERS=2, GRADE_B_CORE_GMV=Decimal(100)):
         yield

@@ -10,9 +10,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import services, sources, store
-from analytics.periods import week_bounds
+from analytics import metrics, segments, sources, store
 from campaigns.models import Order
+from core.dates import week_bounds
 from members.models import Group, Member, Membership
 
 from . import reference as ref
@@ -26,9 +26,9 @@ WEEK = week_bounds(MONDAY.date())
 def check_against_reference():
     src = ref.Source()
     for start, end in [WEEK, (MONDAY - timedelta(days=35), MONDAY + timedelta(days=14))]:
-        assert_metrics_match(services.period_metrics(start=start, end=end), ref.metrics(src, start, end))
+        assert_metrics_match(metrics.period_metrics(start=start, end=end), ref.metrics(src, start, end))
     for at in (MONDAY, WEEK[1]):
-        snapshot = services.segments_at(at=at)
+        snapshot = segments.segments_at(at=at)
         expected = ref.segments(src, at)
         for g in src.groups:
             assert snapshot.of_group(g.id) == expected[g.code]
@@ -120,25 +120,25 @@ def test_store_follows_every_change_without_a_rebuild(world, steps):
 def test_an_order_stamped_before_the_watermark_is_still_read():
     """A transaction that stamped its rows earlier but committed after another one is within the margin."""
     build_story()
-    before = services.period_metrics(start=WEEK[0], end=WEEK[1]).platform.gmv
+    before = metrics.period_metrics(start=WEEK[0], end=WEEK[1]).platform.gmv
     order = Order.objects.get(order_id="S2")  # A's ¥300 on Thursday
     Order.objects.filter(pk=order.pk).update(status="refunded", updated_at=timezone.now() - timedelta(minutes=5))
     Order.objects.create(order_id="X", member=order.member, group=order.group, placed_at=local(2026, 1, 5, 8),
                          amount=Decimal("1.00"))  # fmt: skip
-    after = services.period_metrics(start=WEEK[0], end=WEEK[1]).platform.gmv
+    after = metrics.period_metrics(start=WEEK[0], end=WEEK[1]).platform.gmv
     assert after == before - Decimal("300.00") + Decimal("1.00")
 
 
 @pytest.mark.django_db
 def test_a_change_without_a_stamp_is_caught_by_the_count_check_or_a_rebuild():
     build_story()
-    services.period_metrics(start=WEEK[0], end=WEEK[1])
+    metrics.period_metrics(start=WEEK[0], end=WEEK[1])
     Order.objects.filter(order_id="S1").delete()
-    assert services.period_metrics(start=WEEK[0], end=WEEK[1]).platform.gmv == Decimal("575.50")
+    assert metrics.period_metrics(start=WEEK[0], end=WEEK[1]).platform.gmv == Decimal("575.50")
     # An UPDATE that forgets updated_at is invisible to the watermark: rebuild_analytics is the way back.
     Order.objects.filter(order_id="S2").update(amount=Decimal("1.00"), updated_at=timezone.now() - timedelta(days=1))
     store.facts(rebuild=True)
-    assert services.period_metrics(start=WEEK[0], end=WEEK[1]).platform.gmv == Decimal("276.50")
+    assert metrics.period_metrics(start=WEEK[0], end=WEEK[1]).platform.gmv == Decimal("276.50")
 
 
 @pytest.mark.django_db
@@ -146,13 +146,13 @@ def test_snapshot_file_round_trip(tmp_path, settings):
     settings.ANALYTICS_SNAPSHOT_DIR = tmp_path
     settings.ANALYTICS_PERSIST_MIN_ROWS = 1
     build_story()
-    first = services.period_metrics(start=WEEK[0], end=WEEK[1])
+    first = metrics.period_metrics(start=WEEK[0], end=WEEK[1])
     assert list(tmp_path.glob("facts-*.bin"))
     store.clear()  # as a new process would start
-    assert services.period_metrics(start=WEEK[0], end=WEEK[1]) == first
+    assert metrics.period_metrics(start=WEEK[0], end=WEEK[1]) == first
     Order.objects.filter(order_id="S1").update(status="refunded", updated_at=timezone.now())
     store.clear()
-    assert services.period_metrics(start=WEEK[0], end=WEEK[1]).platform.gmv == first.platform.gmv - Decimal("200.00")
+    assert metrics.period_metrics(start=WEEK[0], end=WEEK[1]).platform.gmv == first.platform.gmv - Decimal("200.00")
 
 
 @pytest.mark.django_db
@@ -191,9 +191,9 @@ def test_an_update_stamped_before_the_watermark_alone_is_still_seen():
     story = build_story()
     a = story["members"][0]
     Order.objects.create(order_id="X", member=a, group=story["vip"], placed_at=local(2026, 1, 5, 8), amount=1)
-    before = services.period_metrics(start=WEEK[0], end=WEEK[1]).platform.gmv  # watermark: X's stamp
+    before = metrics.period_metrics(start=WEEK[0], end=WEEK[1]).platform.gmv  # watermark: X's stamp
     Order.objects.filter(order_id="S2").update(status="refunded", updated_at=timezone.now() - timedelta(minutes=5))
-    assert services.period_metrics(start=WEEK[0], end=WEEK[1]).platform.gmv == before - Decimal("300.00")
+    assert metrics.period_metrics(start=WEEK[0], end=WEEK[1]).platform.gmv == before - Decimal("300.00")
 
 
 @pytest.mark.django_db
@@ -225,11 +225,11 @@ def test_rebuild_command_prints_a_summary_to_stderr():
 def test_the_recent_window_moves_forward_when_nothing_changed():
     """After a bulk import the window holds every imported row; once nothing changes it is shortened."""
     build_story()
-    services.period_metrics(start=WEEK[0], end=WEEK[1])
+    metrics.period_metrics(start=WEEK[0], end=WEEK[1])
     state = store._states[store._db_key("default")]
     old = timezone.now() - timedelta(hours=3)
     state.recent_since, state.token = old, sources.source_token(recent_since=old)
-    before = services.period_metrics(start=WEEK[0], end=WEEK[1]).platform.gmv
+    before = metrics.period_metrics(start=WEEK[0], end=WEEK[1]).platform.gmv
     assert state.recent_since > old + timedelta(hours=2)
     Order.objects.filter(order_id="S2").update(status="refunded", updated_at=timezone.now())
-    assert services.period_metrics(start=WEEK[0], end=WEEK[1]).platform.gmv == before - Decimal("300.00")
+    assert metrics.period_metrics(start=WEEK[0], end=WEEK[1]).platform.gmv == before - Decimal("300.00")

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from analytics import store
 from campaigns.models import Order
-from communityops.roles import Role
+from core.roles import Role
 from members.models import Member, Membership
 from tests.analytics.story import build_story, local
 from tests.conftest import PASSWORD, make_user

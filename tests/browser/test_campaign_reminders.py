@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from campaigns.delivery import reminders_sweep
 from campaigns.models import Order, OrderLine, Reminder
-from communityops.roles import Role
+from core.roles import Role
 from tests.campaigns.factories import (
     CampaignFactory,
     GroupFactory,

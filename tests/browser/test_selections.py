@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from communityops.roles import Role
+from core.roles import Role
 from members.models import SavedSelection
 from tests.browser.test_ui import TIMEOUT_MS, PageWatch, log_in
 from tests.conftest import make_user

@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 import pytest
 from django.urls import reverse
 
-from communityops.roles import Role
+from core.roles import Role
 from tests.conftest import PASSWORD, make_user
 from tests.members.factories import GroupFactory, MemberFactory, MembershipFactory, OrderFactory, TagFactory
 

@@ -76,21 +76,27 @@ def test_stats_per_template_count_issued_redeemed_and_paid_gmv(template):
     assert (row.issued, row.redeemed, row.gmv) == (4, 2, Decimal("300.00"))
 
 
-def test_segment_batches_need_the_analytics_provider(template, settings):
-    settings.SEGMENT_PROVIDER = "tests.campaigns.test_coupons"
+def test_segment_batches_need_the_analytics_provider(template, segment_provider):
     members = [MemberFactory(), MemberFactory()]
-    segment_member_ids.ids = [m.pk for m in members]
+    segment_provider(TwoMembers([m.pk for m in members]))
     batch = coupon_batch_issue(template=template, group=GroupFactory(name="VIP1"), segment="dormant", now=NOW)
     assert batch.size == 2
     assert batch.description == "VIP1 · dormant"
-    settings.SEGMENT_PROVIDER = "analytics.no_such_module"
+    segment_provider(None)
     with pytest.raises(CouponError):
         coupon_batch_issue(template=template, group=GroupFactory(), segment="dormant", now=NOW)
 
 
-def segment_member_ids(*, segment, group=None, group_ids=None, at=None):
-    """This module stands in as a segment provider (the real one is analytics.segments): two members."""
-    return segment_member_ids.ids
+class TwoMembers:
+    """Stands in for the segment provider analytics registers: the same two members in every segment."""
+
+    choices = [("dormant", "dormant")]
+
+    def __init__(self, ids):
+        self.ids = ids
+
+    def member_ids(self, *, segment, group=None, group_ids=None, at=None):
+        return self.ids
 
 
 # --- the coupon column of the orders import ---------------------------------------------------------
@@ -210,7 +216,7 @@ def test_issue_a_batch_to_a_saved_selection_holds_whoever_matches_now(template):
 def test_coupon_page_issues_to_a_saved_selection(client, template):
     from django.urls import reverse
 
-    from communityops.roles import Role
+    from core.roles import Role
     from members.models import SavedSelection
     from tests.conftest import make_user
 

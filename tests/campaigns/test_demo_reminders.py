@@ -3,8 +3,8 @@ import datetime as dt
 import pytest
 
 from campaigns.delivery import reminders_sweep
-from campaigns.demo_reminders import FLASH_CODE, demo_apply_playbooks, demo_live_tick
 from campaigns.models import Campaign, Order, Reminder
+from demo.reminders import FLASH_CODE, demo_apply_playbooks, demo_live_tick
 from members.models import Membership
 from tests.conftest import make_user
 

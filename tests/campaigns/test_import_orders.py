@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import translation
 
-import campaigns.importers as order_importers
+import imports.writing as writing
 from campaigns.models import Campaign, Order
 from members.models import Membership
 from tests.members.factories import GroupFactory, MemberFactory
@@ -244,7 +244,7 @@ def test_import_orders_reimport_changes_nothing_then_updates_and_reattributes(tm
 
 def test_import_orders_bulk_path_rebuilds_the_indexes(tmp_path, monkeypatch):
     """The SQLite bulk load drops and rebuilds the table's indexes; they must all be back, and the data right."""
-    monkeypatch.setattr(order_importers, "BULK_LOAD_MIN_ROWS", 1)
+    monkeypatch.setattr(writing, "BULK_LOAD_MIN_ROWS", 1)
     MemberFactory(external_id="A")
 
     def indexes():

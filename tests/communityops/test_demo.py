@@ -12,9 +12,10 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db import transaction
 
-from campaigns import demo as demo_module
 from campaigns.models import Campaign, Order
-from communityops.roles import has_role
+from core.roles import has_role
+from demo import loader as demo_loader
+from demo import story as demo_story
 from members.models import Group, Member, Membership, Tag
 from members.phones import normalize_phone
 
@@ -33,7 +34,7 @@ def demo(django_db_setup, django_db_blocker):
         with warnings.catch_warnings():
             # A naive datetime reaching a DateTimeField is a RuntimeWarning; here it is a failure.
             warnings.simplefilter("error", RuntimeWarning)
-            loaded = demo_module.demo_load(seed=demo_module.DEFAULT_SEED, now=NOW, log=lambda line: None)
+            loaded = demo_loader.demo_load(seed=demo_story.DEFAULT_SEED, now=NOW, log=lambda line: None)
         yield loaded
         transaction.set_rollback(True)
 
@@ -166,7 +167,7 @@ def test_demo_groups_move_for_different_reasons(demo):
 
 def test_demo_saved_selections_each_hold_members(demo):
     from members.models import SavedSelection
-    from members.selectors import selection_members
+    from members.selections import selection_members
 
     selections = list(SavedSelection.objects.all())
     assert len(selections) == 3
@@ -175,7 +176,7 @@ def test_demo_saved_selections_each_hold_members(demo):
 
 
 def test_demo_gives_one_login_per_role(demo):
-    logins = demo_module.demo_logins()
+    logins = demo_story.demo_logins()
     assert [user.role for user in logins] == ["operator", "agent", "manager", "admin"]
     for login in logins:
         user = authenticate(username=login.username, password=login.password)

@@ -10,7 +10,7 @@ import xlsxwriter
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from members.importers import import_file
+from imports.jobs import import_file
 from members.models import Member, Membership
 from tests.members.factories import GroupFactory, MemberFactory, TagFactory
 

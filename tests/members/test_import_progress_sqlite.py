@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 RUN_TASKS = """
 from django.conf import settings
-from members.importers import import_job_confirm
-from members.models import ImportJob
-from members.tasks import import_job_run_task, import_job_validate_task
+from imports.jobs import import_job_confirm
+from imports.models import ImportJob
+from imports.tasks import import_job_run_task, import_job_validate_task
 settings.IMPORT_CHUNK_ROWS = 2000
 job = ImportJob.objects.create(kind="orders", original_name="orders.csv", file="imports/orders.csv")
 print("validate:", import_job_validate_task(job.pk), flush=True)
@@ -74,7 +74,7 @@ def test_progress_is_committed_and_visible_while_the_task_runs(tmp_path):
     )
     snapshots, writes_while_checking, write_errors = [], 0, []
     while child.poll() is None:
-        row = watcher.execute("SELECT status, rows_done, rows_total FROM members_importjob").fetchone()
+        row = watcher.execute("SELECT status, rows_done, rows_total FROM imports_importjob").fetchone()
         if row:
             snapshots.append(row)
             if row[0] == "validating":
@@ -99,6 +99,6 @@ def test_progress_is_committed_and_visible_while_the_task_runs(tmp_path):
     assert not write_errors
 
     status, done, total, orders = watcher.execute(
-        "SELECT status, rows_done, rows_total, (SELECT count(*) FROM campaigns_order) FROM members_importjob"
+        "SELECT status, rows_done, rows_total, (SELECT count(*) FROM campaigns_order) FROM imports_importjob"
     ).fetchone()
     assert (status, done, total, orders) == ("done", 60_000, 60_000, 60_000)

@@ -5,9 +5,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
-from members.importers import import_job_validate
-from members.models import ImportJob, Member
-from members.tasks import import_job_run_task, import_job_validate_task
+from imports.jobs import import_job_validate
+from imports.models import ImportJob
+from imports.tasks import import_job_run_task, import_job_validate_task
+from members.models import Member
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -131,7 +132,7 @@ def test_import_pages_work_for_admins(client, admin_user):
 def test_large_file_goes_through_the_celery_task_with_progress(
     operator_client, monkeypatch, django_capture_on_commit_callbacks
 ):
-    import members.importers as importers
+    import imports.jobs as importers
 
     seen = []
     real_progress = importers._job_progress

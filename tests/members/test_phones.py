@@ -4,7 +4,7 @@ members.view_phone (the admin role), in every page and fragment that shows one."
 import pytest
 from django.urls import reverse
 
-from communityops.roles import Role
+from core.roles import Role
 from members.phones import InvalidPhone, mask_phone, national_digits, normalize_phone
 from members.selectors import phone_for
 from tests.conftest import make_user

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
-from communityops.roles import Role
+from core.roles import Role
 from tests.conftest import PASSWORD, make_user
 from tests.members.factories import GroupFactory, MemberFactory, MembershipFactory, OrderFactory
 

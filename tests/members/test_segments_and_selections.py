@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.models import Group, Member, SavedSelection
-from members.selectors import pk_in, selection_members
+from members.selections import selection_members
+from members.selectors import pk_in
 from tests.conftest import PASSWORD
 from tests.members.factories import GroupFactory, MemberFactory, MembershipFactory, OrderFactory
 
@@ -99,8 +100,8 @@ def test_member_pages_show_the_segment_in_each_group_in_chinese(client, world, o
     assert '成都日常群 · <span data-segment="core">主力客户</span>' in html
 
 
-def test_segment_features_step_aside_without_the_provider(client, world, operator, settings):
-    settings.SEGMENT_PROVIDER = "analytics.no_such_module"
+def test_segment_features_step_aside_without_the_provider(client, world, operator, segment_provider):
+    segment_provider(None)
     login(client, operator)
     response = client.get(MEMBERS)
     assert response.status_code == 200

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Order
-from communityops.roles import Role
+from core.roles import Role
 from members.models import Group, Membership
 from tests.conftest import make_user
 from tests.members.factories import (

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 
-from communityops.tabular import ImportCommand
+from imports.commands import ImportCommand
 
 
 class Command(ImportCommand, BaseCommand):
-    help = "Import members from a CSV or XLSX file (DESIGN.md, 'Stable interfaces'); see --help for the options."
-    importer = "members.importers.members_import"
+    help = "Import members from a CSV or XLSX file (docs/imports.md); see --help for the options."
+    kind = "members"

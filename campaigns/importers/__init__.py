@@ -1,0 +1,1 @@
+"""Importing orders (`orders.py`), registered with `imports.registry` by `CampaignsConfig.ready()`."""

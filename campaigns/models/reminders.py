@@ -1,0 +1,181 @@
+"""Reminders (what a person must do in a group, when), their deliveries and the channels' targets.
+
+The database is the truth. A reminder's status says where it is; Celery only moves work (see
+`campaigns/delivery.py` for how a reminder is claimed once and sent once).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.money import MoneyField
+from members.models import Group
+
+from .campaigns import Campaign
+from .playbooks import PlaybookStep
+
+
+class ReminderQuerySet(models.QuerySet):
+    def open(self):
+        """Still to be done by someone: not done, skipped or cancelled."""
+        return self.filter(status__in=Reminder.OPEN_STATUSES)
+
+    def for_inbox(self, user, *, now):
+        """What `user` should do now: due, delivered or failed to deliver, not yet done — theirs or nobody's."""
+        return (
+            self.filter(status__in=Reminder.INBOX_STATUSES, due_at__lte=now)
+            .filter(Q(assignee=user) | Q(assignee__isnull=True))
+            .order_by("due_at", "id")
+        )
+
+
+class Reminder(models.Model):
+    """Something a person must do in a group at a given minute: "send the ¥0.5 × 10 red packet named 周四10点".
+
+    pending → sending (claimed by a sweep, under a lease) → sent → done / skipped; or failed after retries;
+    cancelled when its group leaves the campaign. `key` is unique: applying a playbook twice makes nothing new.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        DONE = "done", _("Done")
+        SKIPPED = "skipped", _("Skipped")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Kind(models.TextChoices):
+        RED_PACKET = "red_packet", _("Red packet")
+        ANNOUNCEMENT = "announcement", _("Announcement")
+        TEASER = "teaser", _("Teaser")
+        COUNTDOWN = "countdown", _("Countdown")
+        WELCOME = "welcome", _("Welcome message")
+        CUSTOM = "custom", _("Custom task")
+        RESTOCK = "restock", _("Restock alert")
+
+    Channel = PlaybookStep.Channel
+    OPEN_STATUSES = (Status.PENDING, Status.SENDING, Status.SENT, Status.FAILED)
+    INBOX_STATUSES = (Status.PENDING, Status.SENDING, Status.SENT, Status.FAILED)
+
+    key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders", verbose_name=_("campaign")
+    )
+    # Fewer indexes make the sweep's UPDATE cheaper (every index gets a new entry per row sent): the group's
+    # and the assignee's are composite indexes below, the step's and done_by's are not worth one.
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders", verbose_name=_("group"),
+        db_index=False,
+    )  # fmt: skip
+    step = models.ForeignKey(
+        PlaybookStep, on_delete=models.SET_NULL, null=True, blank=True, related_name="reminders",
+        verbose_name=_("step"), db_index=False,
+    )  # fmt: skip
+    occurrence = models.PositiveSmallIntegerField(_("occurrence"), default=0)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.CUSTOM)
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"), blank=True)
+    red_packet_amount = MoneyField(_("red packet amount per packet"), null=True, blank=True)
+    red_packet_count = models.PositiveSmallIntegerField(_("number of red packets"), null=True, blank=True)
+    red_packet_name = models.CharField(_("red packet name"), max_length=100, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="reminders",
+        verbose_name=_("assignee"), db_index=False,
+    )  # fmt: skip
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.INBOX)
+    due_at = models.DateTimeField(_("due"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    # When a sweep may (re)try it: the due time, then later after a failed attempt (backoff).
+    next_attempt_at = models.DateTimeField(_("next attempt"))
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # A claim expires: a sweep that died (SIGKILL, power cut) leaves rows in `sending` that another sweep
+    # takes over once the lease has run out.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    late_by = models.DurationField(_("late by"), null=True, blank=True)
+    is_late = models.BooleanField(_("late"), default=False)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("done by"), db_index=False,
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = ReminderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        indexes = [
+            # The sweep's two claim queries read only these partial indexes.
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="reminder_pending_due"),
+            models.Index(fields=["lease_until"], condition=Q(status="sending"), name="reminder_sending_lease"),
+            models.Index(fields=["assignee", "due_at"], name="reminder_assignee_due"),
+            models.Index(fields=["group", "due_at"], name="reminder_group_due"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(red_packet_amount__isnull=True) | Q(red_packet_amount__gt=0),
+                name="reminder_red_packet_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def delivery_key(self) -> str:
+        """The idempotency key every channel send carries: the same on every retry of this reminder."""
+        return f"communityops-reminder-{self.pk}"  # delivery.DELIVERY_KEY_PREFIX, kept in step
+
+
+class Delivery(models.Model):
+    """One message handed to a channel for one reminder. The unique key makes a retried send a no-op here,
+    and is passed to the channel (header / Message-ID) so a receiver can drop a resent copy."""
+
+    reminder = models.ForeignKey(
+        Reminder, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("reminder")
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=PlaybookStep.Channel.choices)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    target = models.CharField(_("to"), max_length=300, blank=True)
+    sent_at = models.DateTimeField(_("sent"))
+    worker = models.CharField(_("worker"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+
+    def __str__(self) -> str:
+        return self.idempotency_key
+
+
+class WebhookRobot(models.Model):
+    """A WeCom group robot (群机器人) that posts reminders into a team's internal WeCom group.
+
+    WeCom accepts at most 20 messages a minute per robot; the sweep keeps under it across all workers.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    url = models.URLField(_("webhook URL"), max_length=500)
+    groups = models.ManyToManyField(
+        Group, blank=True, related_name="webhook_robots", verbose_name=_("groups"),
+        help_text=_("Reminders for these groups go to this robot; a robot with no groups takes the rest."),
+    )  # fmt: skip
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("WeCom robot")
+        verbose_name_plural = _("WeCom robots")
+
+    def __str__(self) -> str:
+        return self.name

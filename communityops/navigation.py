@@ -1,0 +1,125 @@
+"""The main menu each role sees, and the role × page matrix it follows.
+
+Access itself is decided by permissions (`core.access`); the roles (auth groups) carry them, granted by each
+app's data migrations. An entry is shown when the user holds the permission its page's view requires, so
+the menu never offers a 403. tests/members/test_roles.py proves the matrix:
+
+| page                      | permission                 | operator | agent | manager | admin |
+| ------------------------- | -------------------------- | -------- | ----- | ------- | ----- |
+| members list / detail     | members.view_member        | yes      | yes   | yes     | yes   |
+| groups list / detail      | members.view_group         | yes      | yes   | yes     | yes   |
+| a group's member roster   | members.view_membership    | yes      | no    | yes     | yes   |
+| orders (member and group) | campaigns.view_order       | yes      | no    | yes     | yes   |
+| full phone numbers        | members.view_phone         | no       | no    | no      | yes   |
+| imports                   | imports.import_data        | yes      | no    | no      | yes   |
+| saved selections: open    | members.view_savedselection| yes      | yes   | yes     | yes   |
+| saved selections: save    | members.add_savedselection | yes      | no    | yes     | yes   |
+| saved selections: delete  | own, or delete_savedselection | own   | no    | own     | any   |
+| later pages (menu)        | see NAV_ITEMS below        |          |       |         |       |
+| Django admin              | is_staff                   | no       | no    | no      | yes   |
+
+Agents see groups read-only (they need a group's name, tier and room left to invite a member), and a
+member's own groups on the member page, but not a group's roster nor anyone's orders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from core.access import can
+from imports.permissions import IMPORT_DATA
+from members.permissions import VIEW_GROUPS, VIEW_MEMBERS
+
+VIEW_USERS = "auth.view_user"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One entry of the main menu.
+
+    `url_name` may name a page that does not exist yet: the entry then stays hidden, so later work only has
+    to add its URL (or adjust the name here) for its menu entry to appear. `perms`: all required;
+    `staff`: only for `is_staff` users. `match` are URL path prefixes that mark the entry active.
+    """
+
+    key: str
+    label: str | Promise
+    url_name: str
+    icon: str
+    perms: tuple[str, ...] = ()
+    staff: bool = False
+    match: tuple[str, ...] = field(default=())
+
+
+# The main menu, in order. Roles see what their permissions allow:
+# operator: 群, 客户, 活动, 待办, 数据, 复盘, 导入; agent: 客户, 群, 外呼;
+# manager: 群, 客户, 活动 (read-only), 数据, 复盘; admin: everything, plus users and the Django admin (user menu).
+# The permission of an entry is the one its page's view requires, so the menu never offers a 403.
+NAV_ITEMS: tuple[NavItem, ...] = (
+    NavItem("groups", _("Groups"), "members:group-list", "users-group", (VIEW_GROUPS,)),
+    NavItem("members", _("Members"), "members:member-list", "users", (VIEW_MEMBERS,)),
+    NavItem("outreach", _("Call lists"), "outreach:calllist-list", "phone-call", ("outreach.view_calltask",)),
+    NavItem(
+        "campaigns",
+        _("Campaigns"),
+        "campaigns:campaign-list",
+        "speakerphone",
+        ("campaigns.view_campaign",),
+        match=("/campaigns/", "/playbooks/", "/coupons/"),  # the campaigns pages' own tabs
+    ),
+    NavItem("reminders", _("Reminders"), "campaigns:reminder-inbox", "bell", ("campaigns.view_reminder",)),
+    NavItem("analytics", _("Data"), "analytics:dashboard", "chart-bar", ("analytics.view_dashboard",)),
+    NavItem("recap", _("Recap"), "analytics:recap", "report-analytics", ("analytics.view_recap",)),
+    NavItem("imports", _("Imports"), "imports:import-list", "file-import", (IMPORT_DATA,)),
+)
+
+# Entries of the user menu (top right), shown by the same rules.
+ADMIN_ITEMS: tuple[NavItem, ...] = (
+    NavItem("users", _("Users"), "admin:auth_user_changelist", "user-cog", (VIEW_USERS,), staff=True),
+    NavItem("admin", _("Django admin"), "admin:index", "settings", staff=True),
+)
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    key: str
+    label: str
+    url: str
+    icon: str
+    active: bool
+
+
+def _entries(items: Iterable[NavItem], user, path: str) -> list[MenuEntry]:
+    entries = []
+    for item in items:
+        if item.staff and not user.is_staff:
+            continue
+        if not can(user, *item.perms):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue  # the page is not built yet
+        prefixes = item.match or (url,)
+        active = url != "/" and any(path.startswith(prefix) for prefix in prefixes)
+        entries.append(MenuEntry(item.key, str(item.label), url, item.icon, active))
+    return entries
+
+
+def menu_for(user, path: str = "") -> list[MenuEntry]:
+    """The main menu entries `user` may open, the one matching `path` marked active."""
+    if not (user and user.is_authenticated):
+        return []
+    return _entries(NAV_ITEMS, user, path)
+
+
+def admin_menu_for(user, path: str = "") -> list[MenuEntry]:
+    """The administration entries (users, Django admin) for `user`; empty for everyone but staff."""
+    if not (user and user.is_authenticated):
+        return []
+    return _entries(ADMIN_ITEMS, user, path)

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "imports"
+
+urlpatterns = [
+    path("", views.import_list, name="import-list"),
+    path("<int:pk>/", views.import_detail, name="import-detail"),
+    path("<int:pk>/status/", views.import_status, name="import-status"),
+    path("<int:pk>/confirm/", views.import_confirm, name="import-confirm"),
+    path("<int:pk>/errors.csv", views.import_errors_csv, name="import-errors"),
+]

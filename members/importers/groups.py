@@ -1,0 +1,144 @@
+"""Importing groups from CSV or XLSX (`code`, `name`, `tier`, `platform`, `region`, `capacity`, `owner`,
+`created_at`), matched by `code`. An empty `created_at` keeps a group's creation time; an empty `tier` means
+the default tier."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from imports.checks import ChunkCheck, SeenKeys, TableSpec, check_table, chunk_rows_setting
+from imports.reading import open_table
+from imports.report import ImportReport, quoted
+from imports.stored import same_times, utc64, utc_naive
+from imports.writing import db_datetime, db_datetimes, insert_rows, plan_and_write, update_rows
+
+from ..models import Group
+from .common import max_length, stored_rows
+
+GROUPS = TableSpec(
+    columns=("code", "name", "tier", "platform", "region", "capacity", "owner", "created_at"),
+    required=("code", "name"),
+)
+_INT_MAX = 2_147_483_647
+
+
+def groups_import(
+    *,
+    source,
+    name: str | None = None,
+    skip_invalid: bool = False,
+    dry_run: bool = False,
+    chunk_rows: int | None = None,
+    progress=None,
+    now=None,
+) -> ImportReport:
+    """Check every row of a groups file, then create new groups and update changed ones (by `code`)."""
+    now = now or timezone.now()
+    chunk_rows = chunk_rows or chunk_rows_setting()
+    report = ImportReport(kind="groups", dry_run=dry_run, skip_invalid=skip_invalid)
+    table = open_table(source, name=name)
+    present = set(table.header)
+    users = dict(get_user_model().objects.values_list("username", "id"))
+
+    def check_chunk(check: ChunkCheck, seen: SeenKeys) -> pd.DataFrame:
+        out = pd.DataFrame(index=check.frame.index)
+        check.required("code")
+        check.max_length("code", max_length(Group, "code"))
+        check.duplicates("code", seen)
+        out["code"] = check.objects("code")
+        check.required("name")
+        check.max_length("name", max_length(Group, "name"))
+        out["name"] = check.objects("name")
+        out["tier"] = check.choice(
+            "tier",
+            Group.Tier.values,
+            Group.Tier.DAILY,
+            lambda v: (
+                _("%(value)s is not a tier: %(choices)s")
+                % {"value": quoted(v), "choices": ", ".join(Group.Tier.values)}
+            ),
+        )
+        out["platform"] = check.choice(
+            "platform",
+            Group.Platform.values,
+            Group.Platform.WECHAT,
+            lambda v: (
+                _("%(value)s is not a platform: %(choices)s")
+                % {"value": quoted(v), "choices": ", ".join(Group.Platform.values)}
+            ),
+        )
+        check.max_length("region", max_length(Group, "region"))
+        out["region"] = check.objects("region")
+        capacity = pd.Series(check.objects("capacity"), index=out.index)
+        capacity = capacity.where(capacity != "", str(Group.DEFAULT_CAPACITY))
+        digits = capacity.str.fullmatch(r"\d{1,10}").to_numpy(dtype=bool)
+        number = np.where(digits, capacity.where(digits, "0").astype(np.int64), 0)
+        check.fail(
+            ~digits | (number < 1) | (number > _INT_MAX),
+            "capacity",
+            lambda v: _("%s is not a capacity: a whole number of at least 1") % quoted(v),
+        )
+        out["capacity"] = number
+        out["owner_id"] = check.lookup("owner", users, lambda v: _("no user has the username %s") % quoted(v))
+        out["created_at"] = check.datetimes("created_at")
+        return out
+
+    rows = check_table(table, GROUPS, check_chunk, report, chunk_rows, progress)
+    if not len(rows):  # a header and nothing else
+        report.written = not dry_run
+        return report
+    report.invalid = int(rows["bad"].sum())
+    if not report.ok:
+        return report
+    rows = rows[~rows["bad"]]
+    fields = [
+        f for f in ("name", "tier", "platform", "region", "capacity", "owner_id") if f.removesuffix("_id") in present
+    ]
+
+    def plan():
+        existing = stored_rows(Group, "code", rows["code"].tolist(), ["id", *fields, "created_at"])
+        matched = existing.reindex(rows["code"])
+        is_new = matched["id"].isna().to_numpy()
+        changed = np.zeros(len(rows), dtype=bool)
+        for f in fields:
+            stored = matched[f].to_numpy()
+            incoming = rows[f].to_numpy()
+            if f == "owner_id":
+                stored = pd.Series(stored).fillna(0).astype(np.int64).to_numpy()
+            elif f == "capacity":
+                stored = pd.Series(stored).fillna(-1).astype(np.int64).to_numpy()
+            changed |= stored != incoming
+        if "created_at" in present:
+            incoming = rows["created_at"].to_numpy()
+            changed |= ~np.isnat(incoming) & ~same_times(utc64(matched["created_at"].to_numpy()), incoming)
+        changed &= ~is_new
+        return matched, is_new, changed
+
+    def write(matched, is_new, changed):
+        new = rows[is_new]
+        created = new["created_at"].to_numpy()
+        created = np.where(np.isnat(created), utc_naive(now), created)
+        columns = {f: new[f].tolist() for f in ("code", "name", "tier", "platform", "region", "capacity")}
+        columns["owner_id"] = [pk or None for pk in new["owner_id"].tolist()]
+        columns["created_at"] = db_datetimes(created.astype("datetime64[us]"))
+        columns["updated_at"] = db_datetime(now)
+        insert_rows(Group, columns, now=now)
+        upd = rows[changed]
+        ids = matched["id"].to_numpy()[changed].astype(np.int64).tolist()
+        set_columns = [*fields, "updated_at"]
+        values = [upd[f].tolist() if f != "owner_id" else [pk or None for pk in upd[f].tolist()] for f in fields]
+        values.append([db_datetime(now)] * len(upd))
+        if "created_at" in present:
+            # Only rows that name a creation time change it; the others keep theirs.
+            stored = utc64(matched["created_at"].to_numpy()[changed])
+            incoming = upd["created_at"].to_numpy()
+            keep = np.isnat(incoming)
+            set_columns.append("created_at")
+            values.append(db_datetimes(np.where(keep, stored, incoming).astype("datetime64[us]")))
+        update_rows(Group, set_columns, list(zip(*values, ids, strict=True)))
+
+    return plan_and_write(Group, report, plan, write, dry_run)
