@@ -9,25 +9,14 @@ import xlsxwriter
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
+from .metrics import METRIC_LABELS
 from .selectors import Ranking, RankingRow
 from .templatetags.numbers import stage_label
 
 
 def _headers() -> list[str]:
-    return [
-        _("Group code"),
-        _("Group"),
-        _("GMV"),
-        _("Orders"),
-        _("Buyers"),
-        _("Core members"),
-        _("Repurchases"),
-        _("AOV"),
-        _("Core GMV"),
-        _("Other GMV"),
-        _("Grade"),
-        _("Suggested stage"),
-    ]
+    return [_("Group code"), _("Group"), *(str(label) for label in METRIC_LABELS.values()), _("Grade"),
+            _("Suggested stage")]  # fmt: skip
 
 
 def _values(row: RankingRow) -> list:

@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import numpy as np
+from django.utils.translation import gettext_lazy as _
 
 from core.dates import week_bounds
 from core.money import cents_to_money
@@ -26,6 +27,18 @@ from .memo import Memo
 from .sources import to_us
 
 _totals_memo = Memo()
+
+# The figures of a metrics row, in the order every table, export and document shows them, with their names.
+METRIC_LABELS = {
+    "gmv": _("GMV"),
+    "orders": _("Orders"),
+    "buyers": _("Buyers"),
+    "core_members": _("Core members"),
+    "repurchases": _("Repurchases"),
+    "aov": _("AOV"),
+    "core_gmv": _("Core GMV"),
+    "other_gmv": _("Other GMV"),
+}
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from core.dates import local_midnight, parse_week, week_label
 from core.money import format_money
 
 from . import groups, metrics, rates
+from .metrics import METRIC_LABELS
 from .models import TRANSITION_TARGETS, Segment
 
 RATE_KEYS = ["new_add_rate", "conversion_rate", "churn_rate", "reactivation_rate"]
@@ -142,18 +143,8 @@ def _dash(value) -> str:
 
 
 def metrics_table(doc: dict) -> str:
-    headers = [
-        _("Group"),
-        _("GMV"),
-        _("Orders"),
-        _("Buyers"),
-        _("Core members"),
-        _("Repurchases"),
-        _("AOV"),
-        _("Core GMV"),
-        _("Other GMV"),
-    ]
-    keys = ["gmv", "orders", "buyers", "core_members", "repurchases", "aov", "core_gmv", "other_gmv"]
+    keys = list(METRIC_LABELS)
+    headers = [_("Group"), *(str(label) for label in METRIC_LABELS.values())]
     rows = [[r["group"], *(_dash(r[k]) for k in keys)] for r in doc["groups"]]
     rows.append([_("Platform"), *(_dash(doc["platform"][k]) for k in keys)])
     title = _("Metrics %(start)s – %(end)s (end exclusive)") % {"start": doc["start"], "end": doc["end"]}

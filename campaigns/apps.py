@@ -11,11 +11,11 @@ class CampaignsConfig(AppConfig):
         from imports import registry
         from members import panels
 
-        from .importers.orders import ORDERS, orders_import
+        from .importers import ORDERS, run_orders_import
         from .permissions import VIEW_ORDERS
         from .selectors import group_orders_panel, member_orders_panel
 
-        registry.register(registry.Importer("orders", _("Orders"), ORDERS, orders_import, position=30))
+        registry.register(registry.Importer("orders", _("Orders"), ORDERS, run_orders_import, position=30))
         panels.register(
             "member",
             panels.Panel(

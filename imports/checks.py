@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from itertools import repeat
 from zoneinfo import ZoneInfo
 
@@ -19,7 +18,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from .reading import Table
-from .report import ImportFileError, ImportReport, RowError, quoted
+from .registry import TableSpec
+from .report import ImportReport, RowError, quoted
 
 # Rows read and checked at a time. 50k rows of an orders file hold ~30 MB of Python strings; larger
 # chunks are not faster (measured), smaller ones make more round trips to the database.
@@ -30,29 +30,6 @@ MONEY_INTEGER_DIGITS = 10  # MoneyField is Decimal(12, 2)
 def chunk_rows_setting() -> int:
     """settings.IMPORT_CHUNK_ROWS if a deployment (or a test) sets it, else DEFAULT_CHUNK_ROWS."""
     return int(getattr(settings, "IMPORT_CHUNK_ROWS", DEFAULT_CHUNK_ROWS))
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    """The columns a kind of file may have; `required` columns must be present and non-empty."""
-
-    columns: tuple[str, ...]
-    required: tuple[str, ...]
-
-    def check_header(self, header: Sequence[str]) -> None:
-        errors = []
-        seen = set()
-        for name in header:
-            if name in seen:
-                errors.append(RowError(1, name, _("the column appears twice")))
-            elif name not in self.columns:
-                errors.append(RowError(1, name or "?", _("unknown column (expected: %s)") % ", ".join(self.columns)))
-            seen.add(name)
-        for name in self.required:
-            if name not in seen:
-                errors.append(RowError(1, name, _("required column is missing")))
-        if errors:
-            raise ImportFileError(errors)
 
 
 # Checks run on numpy's variable-width strings: np.strings.* are C loops over a whole column, about six

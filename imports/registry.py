@@ -2,17 +2,42 @@
 
 The pipeline, the import pages, the jobs and the commands know importers only through this registry, so
 they stay on the ground floor while groups and members (`members`) and orders (`campaigns`) sit above.
+Registering must stay cheap (it runs at every start-up): `run` imports the heavy importer (pandas) on
+first use, and a spec is plain data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
-from .checks import TableSpec
-from .report import ImportReport
+from .report import ImportFileError, ImportReport, RowError
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """The columns a kind of file may have; `required` columns must be present and non-empty."""
+
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+
+    def check_header(self, header: Sequence[str]) -> None:
+        errors = []
+        seen = set()
+        for name in header:
+            if name in seen:
+                errors.append(RowError(1, name, _("the column appears twice")))
+            elif name not in self.columns:
+                errors.append(RowError(1, name or "?", _("unknown column (expected: %s)") % ", ".join(self.columns)))
+            seen.add(name)
+        for name in self.required:
+            if name not in seen:
+                errors.append(RowError(1, name, _("required column is missing")))
+        if errors:
+            raise ImportFileError(errors)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,7 @@ class MembersConfig(AppConfig):
     def ready(self) -> None:
         from imports import registry
 
-        from .importers.groups import GROUPS, groups_import
-        from .importers.members import MEMBERS, members_import
+        from .importers import GROUPS, MEMBERS, run_groups_import, run_members_import
 
-        registry.register(registry.Importer("groups", _("Groups"), GROUPS, groups_import, position=10))
-        registry.register(registry.Importer("members", _("Members"), MEMBERS, members_import, position=20))
+        registry.register(registry.Importer("groups", _("Groups"), GROUPS, run_groups_import, position=10))
+        registry.register(registry.Importer("members", _("Members"), MEMBERS, run_members_import, position=20))

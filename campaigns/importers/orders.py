@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from imports.checks import ChunkCheck, SeenKeys, TableSpec, chunk_rows_setting, money_parse
+from imports.checks import ChunkCheck, SeenKeys, chunk_rows_setting, money_parse
 from imports.reading import open_table
 from imports.report import ImportFileError, ImportReport, RowError, quoted
 from imports.stored import as_text, cents, fetch_columns, select_in, utc64
@@ -45,11 +45,7 @@ from .. import redemption
 from ..attribution import Attribution
 from ..models import Campaign, Order
 from ..redemption import CouponBook
-
-ORDERS = TableSpec(
-    columns=("order_id", "member_external_id", "placed_at", "amount", "status", "group", "campaign", "coupon"),
-    required=("order_id", "member_external_id", "placed_at", "amount"),
-)
+from . import ORDERS
 
 ProgressCallback = Callable[[int, int], None]
 

@@ -10,3 +10,33 @@ phones and nothing else). A column the file has is the truth, empty values inclu
 emptiness means "not known" (see each importer). `MembersConfig.ready()` registers both with
 `imports.registry`.
 """
+
+from imports.registry import TableSpec
+from imports.report import ImportReport
+
+GROUPS = TableSpec(
+    columns=("code", "name", "tier", "platform", "region", "capacity", "owner", "created_at"),
+    required=("code", "name"),
+)
+
+MEMBERS = TableSpec(
+    columns=(
+        "external_id", "name", "phone", "region", "store_name", "wechat_nickname", "cumulative_purchase",
+        "last_active_at", "tags", "group", "joined_at", "referred_by",
+    ),
+    required=("external_id",),
+)  # fmt: skip
+
+
+# The registry (imports.registry) calls these; they import the importers, and pandas, on first use only,
+# so that registering at start-up costs nothing.
+def run_groups_import(**options) -> ImportReport:
+    from .groups import groups_import
+
+    return groups_import(**options)
+
+
+def run_members_import(**options) -> ImportReport:
+    from .members import members_import
+
+    return members_import(**options)

@@ -10,19 +10,16 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from imports.checks import ChunkCheck, SeenKeys, TableSpec, check_table, chunk_rows_setting
+from imports.checks import ChunkCheck, SeenKeys, check_table, chunk_rows_setting
 from imports.reading import open_table
 from imports.report import ImportReport, quoted
 from imports.stored import same_times, utc64, utc_naive
 from imports.writing import db_datetime, db_datetimes, insert_rows, plan_and_write, update_rows
 
 from ..models import Group
+from . import GROUPS
 from .common import max_length, stored_rows
 
-GROUPS = TableSpec(
-    columns=("code", "name", "tier", "platform", "region", "capacity", "owner", "created_at"),
-    required=("code", "name"),
-)
 _INT_MAX = 2_147_483_647
 
 

@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from imports.checks import ChunkCheck, SeenKeys, TableSpec, check_table, chunk_rows_setting
+from imports.checks import ChunkCheck, SeenKeys, check_table, chunk_rows_setting
 from imports.reading import open_table
 from imports.report import ImportReport, RowError, quoted
 from imports.stored import as_text, same_times, select_in, utc64, utc_naive
@@ -33,15 +33,8 @@ from imports.writing import (
 
 from ..models import Group, Member, Membership, Tag
 from ..phones import InvalidPhone, normalize_phone
+from . import MEMBERS
 from .common import max_length, stored_rows
-
-MEMBERS = TableSpec(
-    columns=(
-        "external_id", "name", "phone", "region", "store_name", "wechat_nickname", "cumulative_purchase",
-        "last_active_at", "tags", "group", "joined_at", "referred_by",
-    ),
-    required=("external_id",),
-)  # fmt: skip
 
 
 def members_import(
