@@ -143,20 +143,18 @@ def main() -> int:
     elapsed = max(result["finished"] for result in results) - min(result["started"] for result in results)
     ids = [pk for result in results for pk in result["ids"]]
 
-    from django.db.models import Count
+    from django.db.models import Exists, OuterRef
 
     from campaigns.models import Delivery, Reminder
 
     bench = Reminder.objects.filter(key__startswith=KEY_PREFIX)
     delivered = bench.filter(status=Reminder.Status.SENT).count()
-    multi_delivered = (
-        Delivery.objects.filter(reminder__key__startswith=KEY_PREFIX)
-        .values("reminder")
-        .annotate(n=Count("id"))
-        .filter(n__gt=1)
-        .count()
-    )
-    duplicates = (len(ids) - len(set(ids))) + multi_delivered
+    # A second Delivery row per reminder cannot exist (its key is unique); what can go wrong is a reminder
+    # marked sent whose delivery was never recorded.
+    unrecorded = bench.filter(status=Reminder.Status.SENT).exclude(
+        Exists(Delivery.objects.filter(reminder=OuterRef("pk")))
+    ).count()
+    duplicates = len(ids) - len(set(ids))
     log(
         f"{delivered} of {args.due} delivered by {args.workers} workers in {elapsed:.2f}s "
         f"(per worker: {', '.join(str(len(result['ids'])) for result in results)})"
@@ -167,10 +165,11 @@ def main() -> int:
         "workers": args.workers,
         "delivered": delivered,
         "duplicates": duplicates,
+        "unrecorded": unrecorded,
         "per_second": round(delivered / elapsed, 1) if elapsed > 0 else None,
     }
     print(json.dumps(summary))
-    return 0 if delivered == args.due and duplicates == 0 else 1
+    return 0 if delivered == args.due and duplicates == 0 and unrecorded == 0 else 1
 
 
 if __name__ == "__main__":

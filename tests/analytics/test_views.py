@@ -39,6 +39,12 @@ def test_pages_open_for_the_roles_that_read_numbers(client, story, url, role, re
     login(client, request.getfixturevalue(role))
     response = client.get(url)
     assert response.status_code == 200
+    html = response.content.decode()
+    # Each page shows the story's numbers, not an empty shell: the group it is about (or the story's VIP
+    # group among the others), and money in yuan.
+    marker = "EMPTY" if "/EMPTY/" in url else 'data-testid="high-value-groups"' if "platform" in url else "CD-VIP"
+    assert marker in html
+    assert "¥" in html
 
 
 @pytest.mark.parametrize("url", ["/analytics/", "/analytics/platform/", "/analytics/groups/CD-VIP/"])

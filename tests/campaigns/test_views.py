@@ -28,28 +28,37 @@ def login(client, user):
 
 
 PAGES = [
-    ("campaigns:campaign-list", ()),
-    ("campaigns:playbook-list", ()),
-    ("campaigns:reminder-inbox", ()),
-    ("campaigns:reminder-calendar", ()),
-    ("campaigns:coupon-list", ()),
+    ("campaigns:campaign-list", "活动"),
+    ("campaigns:playbook-list", "SOP 剧本"),
+    ("campaigns:reminder-inbox", "待办提醒"),
+    ("campaigns:reminder-calendar", "待办日历"),
+    ("campaigns:coupon-list", "优惠券"),
 ]
 
 
-@pytest.mark.parametrize(("name", "args"), PAGES)
-def test_pages_open_for_operator_and_manager_and_refuse_agents(client, operator, manager, agent, name, args):
-    url = reverse(name, args=args)
-    assert login(client, operator).get(url).status_code == 200
-    assert login(client, manager).get(url).status_code == 200
+def title_of(response) -> str:
+    html = response.content.decode()
+    return html[html.index("<title>") + 7 : html.index("</title>")].rsplit(" · ", 1)[0].strip()
+
+
+@pytest.mark.parametrize(("name", "title"), PAGES)
+def test_pages_open_for_operator_and_manager_and_refuse_agents(client, operator, manager, agent, name, title):
+    url = reverse(name)
+    for user in (operator, manager):
+        response = login(client, user).get(url)
+        assert response.status_code == 200
+        assert title_of(response) == title
     assert login(client, agent).get(url).status_code == 403
 
 
 def test_campaign_detail_and_live_pages_by_role(client, operator, manager, agent):
-    campaign = CampaignFactory(groups=[GroupFactory()])
+    campaign = CampaignFactory(groups=[GroupFactory()], name="周四VIP特供")
     for name in ("campaigns:campaign-detail", "campaigns:campaign-live"):
         url = reverse(name, args=[campaign.pk])
-        assert login(client, operator).get(url).status_code == 200
-        assert login(client, manager).get(url).status_code == 200
+        for user in (operator, manager):
+            response = login(client, user).get(url)
+            assert response.status_code == 200
+            assert title_of(response).endswith("周四VIP特供")
         assert login(client, agent).get(url).status_code == 403
 
 
@@ -185,12 +194,22 @@ def test_reminders_page_works_with_playbook_reminders(client, operator):
     group = GroupFactory(owner=operator)
     campaign = CampaignFactory(groups=[group], starts_at=timezone.now() + dt.timedelta(hours=20),
                                ends_at=timezone.now() + dt.timedelta(hours=30))  # fmt: skip
-    playbook_apply(playbook=shipped_playbook("weekly-warm-up"), campaign=campaign, groups=[group])
-    assert login(client, operator).get(reverse("campaigns:reminder-calendar")).status_code == 200
-    assert (
-        client.get(reverse("campaigns:playbook-detail", args=[shipped_playbook("flash-group").pk])).status_code == 200
-    )
-    assert client.get(reverse("campaigns:campaign-detail", args=[campaign.pk])).status_code == 200
+    created = playbook_apply(playbook=shipped_playbook("weekly-warm-up"), campaign=campaign, groups=[group])
+    assert created
+    week = timezone.localdate(campaign.starts_at).isoformat()
+    calendar = login(client, operator).get(reverse("campaigns:reminder-calendar"), {"week": week})
+    assert calendar.status_code == 200
+    shown = calendar.content.decode()
+    reminders = Reminder.objects.filter(campaign=campaign)
+    assert any(reminder.title in shown for reminder in reminders), "the calendar lists the scheduled reminders"
+    assert group.name in shown
+    flash = shipped_playbook("flash-group")
+    page = client.get(reverse("campaigns:playbook-detail", args=[flash.pk]))
+    assert page.status_code == 200
+    assert all(step.title in page.content.decode() for step in flash.steps.all())
+    detail = client.get(reverse("campaigns:campaign-detail", args=[campaign.pk]))
+    assert detail.status_code == 200
+    assert title_of(detail) == campaign.name
 
 
 def test_api_inbox_complete_and_live(client, operator, agent):

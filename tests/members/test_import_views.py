@@ -103,6 +103,7 @@ def test_import_page_rejects_other_file_types(operator_client):
         {"kind": "members", "file": SimpleUploadedFile("members.pdf", b"%PDF-1.4")},
     )
     assert response.status_code == 200
+    assert "上传 CSV 或 XLSX 文件" in response.content.decode()  # the form says why, beside the field
     assert not ImportJob.objects.exists()
 
 
@@ -125,7 +126,11 @@ def test_import_pages_are_forbidden_without_import_permission(client, request, r
 
 def test_import_pages_work_for_admins(client, admin_user):
     client.login(username=admin_user.username, password=PASSWORD)
-    assert client.get(reverse("imports:import-list")).status_code == 200
+    response = client.get(reverse("imports:import-list"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for kind in ("groups", "members", "orders"):
+        assert f'value="{kind}"' in html  # every registered kind can be uploaded
 
 
 @override_settings(IMPORT_INLINE_MAX_BYTES=10, IMPORT_CHUNK_ROWS=2, LANGUAGE_CODE="en")
