@@ -151,9 +151,11 @@ def main() -> int:
     delivered = bench.filter(status=Reminder.Status.SENT).count()
     # A second Delivery row per reminder cannot exist (its key is unique); what can go wrong is a reminder
     # marked sent whose delivery was never recorded.
-    unrecorded = bench.filter(status=Reminder.Status.SENT).exclude(
-        Exists(Delivery.objects.filter(reminder=OuterRef("pk")))
-    ).count()
+    unrecorded = (
+        bench.filter(status=Reminder.Status.SENT)
+        .exclude(Exists(Delivery.objects.filter(reminder=OuterRef("pk"))))
+        .count()
+    )
     duplicates = len(ids) - len(set(ids))
     log(
         f"{delivered} of {args.due} delivered by {args.workers} workers in {elapsed:.2f}s "
