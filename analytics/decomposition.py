@@ -1,4 +1,4 @@
-"""Why GMV moved (DESIGN "Decomposition"): ΔGMV = core-member effect + repurchase effect + AOV effect +
+"""Why GMV moved (docs/metrics.md): ΔGMV = core-member effect + repurchase effect + AOV effect +
 one-time-buyer effect, exactly, with LMDI-I weights on core GMV = C × R × A."""
 
 import math

@@ -1,4 +1,4 @@
-"""Period metrics (DESIGN "Metrics"): GMV, orders, buyers, core members C, repurchases R, AOV A, core GMV
+"""Period metrics (docs/metrics.md): GMV, orders, buyers, core members C, repurchases R, AOV A, core GMV
 = C × R × A exactly, and other GMV, per group and for the platform, computed from the fact store.
 
 Money is integer cents inside (numpy int64), `Decimal` outside. Decisions where the definitions leave room,

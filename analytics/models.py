@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Segment(models.TextChoices):
-    """A member's segment in a group at an instant (DESIGN.md "Segments"): a total partition."""
+    """A member's segment in a group at an instant (docs/metrics.md): a total partition."""
 
     POTENTIAL = "potential", _("Potential")
     NEW = "new", _("New")

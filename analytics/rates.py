@@ -1,4 +1,4 @@
-"""The weekly transitions between segments and the four rates (DESIGN "The four rates"): new-add, conversion,
+"""The weekly transitions between segments and the four rates (docs/metrics.md): new-add, conversion,
 churn and reactivation, over the members in the group at the week's start. An empty denominator is None
 (shown "—"), never 0."""
 

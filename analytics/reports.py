@@ -1,4 +1,4 @@
-"""The stable `metrics` and `rates` documents (DESIGN.md "Stable interfaces"): one code path behind the
+"""The stable `metrics` and `rates` documents (docs/commands.md): one code path behind the
 management commands and the API.
 
 Shapes, exactly:

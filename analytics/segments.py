@@ -1,4 +1,4 @@
-"""Segments (DESIGN "Segments"): each member of each group at an instant is potential, new, core or dormant,
+"""Segments (docs/metrics.md): each member of each group at an instant is potential, new, core or dormant,
 counting the group's orders placed before the instant, with the window [t − W, t) (W exact days)."""
 
 from collections.abc import Iterable

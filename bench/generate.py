@@ -16,7 +16,7 @@ Everything is a pure function of its arguments: the same seed gives byte-identic
 The shape follows the seed playbooks: most customers buy once or never, a core of pharmacy owners
 repurchases weekly (Thursday campaigns, peaks at 10:00 and 20:00), order amounts are B2B-sized with a long
 tail, a member is in one group at a time, a tenth of them moved group once (left one, joined another).
-The files use exactly the import formats of DESIGN.md ("Stable interfaces"); `memberships.csv` and
+The files use exactly the import formats of docs/imports.md; `memberships.csv` and
 `codebook.csv` are extra tables for loaders that need the history or the tags.
 """
 

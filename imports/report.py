@@ -2,7 +2,7 @@
 
 Line numbers are those a person sees: the header is line 1, the first data row line 2 (for XLSX the sheet's
 own row numbers). `ImportReport` is the result every importer returns and the command, the page and the task
-show; `RowError` reads `line N, column C: reason`, the format scripts parse (DESIGN: stable interfaces).
+show; `RowError` reads `line N, column C: reason`, the format scripts parse (docs/commands.md).
 """
 
 from __future__ import annotations

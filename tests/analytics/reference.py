@@ -1,5 +1,5 @@
 """A deliberately naive reference: plain Python loops over the ORM's orders and memberships, written
-straight from DESIGN.md's definitions (and analytics.services' documented decisions), sharing no code with
+straight from docs/metrics.md's definitions (and the analytics modules' documented decisions), sharing no code with
 the fact store. The services must agree with it exactly."""
 
 import math

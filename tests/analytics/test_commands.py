@@ -1,4 +1,4 @@
-"""`metrics` and `rates`: exactly DESIGN.md's JSON, key by key and type by type."""
+"""`metrics` and `rates`: exactly docs/commands.md's JSON, key by key and type by type."""
 
 import json
 from io import StringIO

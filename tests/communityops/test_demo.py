@@ -52,7 +52,7 @@ def campaign_gmv(campaign: Campaign) -> Decimal:
 
 
 def core_stats(code: str, campaign: Campaign) -> tuple[int, float, Decimal]:
-    """(core members, repurchases, AOV) of a group in a campaign, as DESIGN.md defines them."""
+    """(core members, repurchases, AOV) of a group in a campaign, as docs/metrics.md defines them."""
     per_member = defaultdict(list)
     for member_id, amount in Order.objects.filter(
         campaign=campaign, group__code=code, status=Order.Status.PAID

@@ -1,4 +1,4 @@
-"""import_groups: the command as a team uses it (DESIGN.md, "Stable interfaces")."""
+"""import_groups: the command as a team uses it (docs/imports.md)."""
 
 import io
 from datetime import UTC, datetime

@@ -1,7 +1,7 @@
 """`manage.py metrics --start DATE --end DATE [--group CODE] --format json|table`
 
 Prints the period metrics of every group (or one) and the platform, for local days [start, end). JSON goes
-to stdout exactly as DESIGN.md "Stable interfaces" says; anything else goes to stderr.
+to stdout exactly as docs/commands.md says; anything else goes to stderr.
 """
 
 import json

@@ -2,7 +2,7 @@
 
 Prints, per group, the segment counts at the ISO week's start and end (Monday 00:00 local), the transition
 matrix of the members present at the start (with `left`), and the four rates (null where the denominator
-is 0). JSON goes to stdout exactly as DESIGN.md "Stable interfaces" says.
+is 0). JSON goes to stdout exactly as docs/commands.md says.
 """
 
 import json
