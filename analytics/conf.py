@@ -27,10 +27,8 @@ DEFAULTS = {
     "STAGE_ACQUISITION_POTENTIAL_SHARE": Decimal("0.3"),
     # Where the columnar snapshot of the fact store is kept between processes (None: memory only).
     "ANALYTICS_SNAPSHOT_DIR": None,
-    # Orders changed this long before the last seen `updated_at` are read again on every refresh: a
-    # transaction that stamped its rows earlier but committed later than another is still picked up.
-    "ANALYTICS_WATERMARK_MARGIN_SECONDS": 15 * 60,
-    # Persist the snapshot after a refresh that read at least this many changed orders.
+    # Persist the snapshot after refreshes that together read at least this many changed rows (orders and
+    # memberships), so a new process maps them instead of reading them again.
     "ANALYTICS_PERSIST_MIN_ROWS": 1000,
 }
 
