@@ -60,7 +60,8 @@ source, path = sys.argv[1], sys.argv[2]
 db = sqlite3.connect(path, isolation_level=None)
 db.execute("PRAGMA journal_mode=WAL"); db.execute("PRAGMA synchronous=NORMAL")
 ddl = [r[0] for r in db.execute(
-    "SELECT sql FROM sqlite_master WHERE tbl_name = 'campaigns_order' AND sql IS NOT NULL ORDER BY type DESC")]
+    "SELECT sql FROM sqlite_master WHERE tbl_name = 'campaigns_order' AND type IN ('table', 'index')"
+    " AND sql IS NOT NULL ORDER BY type DESC")]
 db.execute("CREATE TABLE baseline_member (id INTEGER PRIMARY KEY, external_id TEXT UNIQUE)")
 db.execute("INSERT INTO baseline_member SELECT id, external_id FROM members_member")
 members = dict(db.execute("SELECT external_id, id FROM baseline_member"))
