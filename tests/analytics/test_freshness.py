@@ -322,3 +322,19 @@ def test_a_transaction_committing_a_lower_log_id_after_a_higher_one_is_absorbed(
             t3.close()
     finally:
         warm.close()
+
+
+@pytest.mark.postgres
+def test_a_truncate_on_postgresql_is_everything_changed(tmp_path, postgres_url):
+    """TRUNCATE fires no row triggers: its statement trigger logs one row-less entry, and every store reads
+    the table again."""
+    env = environment(tmp_path, postgres_url)
+    manage(env, "migrate", "-v0")
+    python(env, "import django; django.setup(); from tests.analytics.story import build_story; build_story()")
+    warm = Warm(env)
+    try:
+        assert warm.ask(op="docs")["metrics"]["platform"]["gmv"] == "775.50"
+        Database(postgres_url).execute("TRUNCATE campaigns_order CASCADE")
+        check(env, warm, gmv="0.00", origin="tables")
+    finally:
+        warm.close()
