@@ -25,7 +25,9 @@ DEFAULTS = {
     "STAGE_CONVERSION_POTENTIAL_SHARE": Decimal("0.5"),
     "STAGE_ACQUISITION_CAPACITY_SHARE": Decimal("0.6"),
     "STAGE_ACQUISITION_POTENTIAL_SHARE": Decimal("0.3"),
-    # Where the columnar snapshot of the fact store is kept between processes (None: memory only).
+    # Where the snapshot of the fact store is kept between processes: a directory per database, shared by
+    # every process on the host (unset: VAR_DIR/analytics). None: memory only, as the tests run — nothing is
+    # persisted, so the change log is never pruned.
     "ANALYTICS_SNAPSHOT_DIR": None,
     # Persist the snapshot after refreshes that together read at least this many changed rows (orders and
     # memberships), so a new process maps them instead of reading them again.
