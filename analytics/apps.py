@@ -1,5 +1,26 @@
+import logging
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
+
+
+def reinstall_triggers(sender, using="default", **kwargs) -> None:
+    """After every migrate: Django's SQLite schema editor rebuilds a table (new table, copy, drop the old,
+    rename) for many ALTERs, and dropping the old table drops its triggers with it. Put back any that are
+    missing (install() then logs "everything changed", so no store trusts the unlogged meantime)."""
+    from django.db import connections
+
+    from . import triggers
+
+    connection = connections[using]
+    if not triggers.supported(connection) or not triggers.log_exists(connection):
+        return  # migrated back before the change log, or not there yet
+    created = triggers.install(connection)
+    if created:
+        logger.warning("analytics: re-installed the change-log triggers %s", ", ".join(created))
 
 
 class AnalyticsConfig(AppConfig):
@@ -7,9 +28,11 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics")
 
     def ready(self) -> None:
-        # What analytics adds to the floors below: segments for the members pages and filters.
+        # What analytics adds to the floors below: segments for the members pages and filters, and the
+        # change-log triggers put back after every migrate.
         from members import segments
 
         from .selectors import SegmentProvider
 
         segments.register(SegmentProvider())
+        post_migrate.connect(reinstall_triggers, sender=self, dispatch_uid="analytics.reinstall_triggers")

@@ -13,12 +13,12 @@ from django.conf import settings
 
 # The store's knobs (the business thresholds are in settings, always).
 DEFAULTS = {
-    # Where the columnar snapshot of the fact store is kept between processes (None: memory only).
+    # Where the snapshot of the fact store is kept between processes: a directory per database, shared by
+    # every process on the host (unset: VAR_DIR/analytics). None: memory only, as the tests run — nothing is
+    # persisted, so the change log is never pruned.
     "ANALYTICS_SNAPSHOT_DIR": None,
-    # Orders changed this long before the last seen `updated_at` are read again on every refresh: a
-    # transaction that stamped its rows earlier but committed later than another is still picked up.
-    "ANALYTICS_WATERMARK_MARGIN_SECONDS": 15 * 60,
-    # Persist the snapshot after a refresh that read at least this many changed orders.
+    # Persist the snapshot after refreshes that together read at least this many changed rows (orders and
+    # memberships), so a new process maps them instead of reading them again.
     "ANALYTICS_PERSIST_MIN_ROWS": 1000,
 }
 

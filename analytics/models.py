@@ -1,7 +1,9 @@
-"""analytics owns no source data. Its derived store is columnar (`analytics.store`), rebuilt from the
-source tables by `rebuild_analytics`; these are the vocabularies its results speak."""
+"""analytics owns no source data. Its derived store is columnar (`analytics.store`), kept current from a
+change log that the database itself writes (`SourceChange`, filled by triggers: `analytics.triggers`);
+the rest are the vocabularies its results speak."""
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -43,3 +45,57 @@ class Access(models.Model):
 
     def __str__(self) -> str:
         return str(self._meta.verbose_name)
+
+
+class SourceChange(models.Model):
+    """One row of orders or memberships was inserted, updated or deleted (or, with no row id, possibly all).
+
+    Written only by database triggers (`analytics.triggers`), never by Python code: so an ORM `update()`,
+    an UPDATE typed in psql or sqlite3, or a writer not yet written cannot change a number behind the
+    store's back. The store re-reads the rows named here; entries it has absorbed (and persisted) are pruned.
+    """
+
+    class Source(models.IntegerChoices):
+        ORDERS = 1, _("orders")
+        MEMBERSHIPS = 2, _("memberships")
+
+    id = models.BigAutoField(primary_key=True)
+    source = models.PositiveSmallIntegerField(choices=Source.choices)
+    # None: every row of the source may have changed (a TRUNCATE, or writes made while the triggers were missing).
+    row_id = models.BigIntegerField(null=True)
+    # PostgreSQL only: the writing transaction (pg_current_xact_id()). Log ids come from a sequence, which is
+    # not in commit order there; the store reads by transaction visibility instead (analytics.changelog).
+    xact = models.BigIntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("source change")
+        verbose_name_plural = _("source changes")
+        default_permissions = ()
+        # Partial: SQLite leaves xact empty, so its triggers pay nothing for this index.
+        indexes = [models.Index(fields=["xact"], name="sourcechange_xact", condition=Q(xact__isnull=False))]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} {self.row_id or '*'}"
+
+
+class ChangeLogState(models.Model):
+    """The change log's one row: which database this is, and up to where the log has been pruned.
+
+    `instance` is a random token set when the triggers are first installed: a snapshot file taken from
+    another database (recreated, or a copy) does not match it and is not used. `pruned_through`: log
+    entries below it are gone (SQLite: log ids; PostgreSQL: transaction ids), so a process whose position is
+    older cannot catch up from the log and reloads the snapshot or rebuilds.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    instance = models.CharField(max_length=32, blank=True, default="")
+    pruned_through = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("change log state")
+        verbose_name_plural = _("change log state")
+        default_permissions = ()
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="changelogstate_one_row")]
+
+    def __str__(self) -> str:
+        return f"pruned through {self.pruned_through}"

@@ -1,6 +1,7 @@
 """Thin, idempotent tasks around the fact store. Schedule `analytics.refresh` every few minutes in
-CELERY_BEAT_SCHEDULE: after an import it absorbs the changes once, in the worker, and writes the snapshot, so
-neither a page nor a command pays for them."""
+CELERY_BEAT_SCHEDULE: it absorbs what was written since (once, in the worker), writes the snapshot and prunes
+the change log, so pages and commands map a current snapshot instead of reading the changes themselves, and
+the log stays short."""
 
 from celery import shared_task
 
@@ -9,8 +10,8 @@ from . import store
 
 @shared_task(name="analytics.refresh")
 def refresh_analytics_task() -> dict:
-    """Bring the store up to date with orders and memberships, and persist its snapshot."""
-    store.persist()
+    """Bring the store up to date with orders and memberships, persist its snapshot, prune the log."""
+    store.absorb_writes()
     return store.stats()
 
 

@@ -15,9 +15,14 @@ member at an instant, and the decomposition of one week against the previous. Du
 same rows (read from the same database into DuckDB tables, with the counting orders materialised once, as
 the fact store does) in the same process; results are compared, then both times and the ratio printed.
 
-Whole-process figures: `manage.py metrics` (a quarter) and `manage.py rates` (a week), against a DuckDB
-script that loads the CSV files, attributes the orders the way the importer does and computes the same
-documents (Python start-up and imports included on both sides).
+Whole-process figures, warm path: `manage.py metrics` (a week, a quarter) and `manage.py rates` (a week)
+with the snapshot current, against a DuckDB script that loads the CSV files, attributes the orders the way
+the importer does and computes the same documents (Python start-up and imports included on both sides).
+
+Cold path: a copy of the database as it was before the orders, the 1M-order `import_orders` run in a process
+that then calls `analytics.store.absorb_writes()` (as the import pipeline does after it commits), then the
+first `manage.py metrics` for one week and the first `manage.py rates` for one week, each in a new process,
+against the same DuckDB script. Whole-process wall and CPU times (wait4) on both sides.
 
 The group-ranking page for a week is timed through Django's test client on SQLite.
 """
@@ -27,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -42,7 +48,8 @@ sys.path.insert(0, str(ROOT))
 from bench.generate import DEFAULT_END  # noqa: E402
 
 # Bump when the way the benchmark database is loaded changes: a cached database is then rebuilt.
-LOADER_VERSION = 1
+# 2: the change log (analytics/0003), and a copy of the database before the orders for the cold path.
+LOADER_VERSION = 2
 TARGET_RATIO = 2.0
 PAGE_TARGET_MS = 300.0
 
@@ -86,6 +93,23 @@ print(len(frame), "left memberships")
 """
 
 
+# The import as the pipeline runs it: the command, then absorb_writes() once it has committed, in one process.
+# Prints how the process's time splits between the two to stderr.
+IMPORT_AND_ABSORB = """
+import json, sys, time
+import django
+django.setup()
+from django.core.management import call_command
+from analytics.store import absorb_writes
+started = time.perf_counter()
+call_command("import_orders", sys.argv[1])
+imported = time.perf_counter()
+absorb_writes()
+done = time.perf_counter()
+print(json.dumps({"import_s": imported - started, "absorb_s": done - imported}), file=sys.stderr)
+"""
+
+
 def python_env() -> dict:
     """Both sides of a whole-process comparison run with cached bytecode, as a deployment does (this machine
     sets PYTHONDONTWRITEBYTECODE, which makes every process compile Django afresh); the cache lives in
@@ -106,6 +130,7 @@ def manage_env(database_url: str, var_dir: Path) -> dict:
         "LANGUAGE_CODE": "en",
         "LOG_LEVEL": "WARNING",
         "COMMUNITYOPS_VAR_DIR": str(var_dir),
+        "DJANGO_SETTINGS_MODULE": "communityops.settings",
     }
 
 
@@ -122,7 +147,8 @@ def prepare_files(args) -> dict[str, Path]:
     return paths
 
 
-def load_database(label: str, database_url: str, paths: dict, env: dict) -> None:
+def load_database(label: str, database_url: str, paths: dict, env: dict, before_orders) -> None:
+    """Load everything with the real commands; `before_orders()` keeps a copy for the cold path."""
     manage = [sys.executable, str(ROOT / "manage.py")]
     print(f"loading {label} …", flush=True)
     started = time.perf_counter()
@@ -133,9 +159,35 @@ def load_database(label: str, database_url: str, paths: dict, env: dict) -> None
         subprocess.run([*manage, command, str(paths[path])], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     history = HISTORY.format(path=str(paths["memberships"]))
     subprocess.run([*manage, "shell", "-c", history], env=env, check=True, cwd=ROOT)
-    subprocess.run([*manage, "import_orders", str(paths["orders"])], env=env, check=True, cwd=ROOT,
-                   stdout=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run([*manage, "shell", "-c", "from analytics.store import absorb_writes; absorb_writes()"], env=env,
+                   check=True, cwd=ROOT)  # fmt: skip
+    before_orders()
+    subprocess.run([sys.executable, "-c", IMPORT_AND_ABSORB, str(paths["orders"])], env=env, check=True, cwd=ROOT,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     print(f"  loaded in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def sqlite_copy(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database that no process has open (its WAL folded in first)."""
+    import sqlite3
+
+    with sqlite3.connect(source) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(source, target)
+
+
+def postgres_copy(url: str, source: str, target: str) -> str:
+    """CREATE DATABASE … TEMPLATE: a copy of a database nobody is connected to; the copy's URL."""
+    import psycopg
+
+    base, _sep, _db = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{target}"')
+        conn.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+    return f"{base}/{target}"
 
 
 PG_DATABASE = "communityops_bench_analytics"
@@ -170,19 +222,36 @@ def stamp_postgres(url: str, stamp: str) -> None:
         conn.execute("INSERT INTO bench_stamp VALUES (%s)", [stamp])
 
 
+def measured(argv: list[str], env: dict) -> dict:
+    """Run a process to completion: its wall time, CPU time (user + system) and peak RSS alone (wait4)."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=out, stderr=err, text=True)
+        _pid, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(argv)} failed:\n{stderr[-3000:]}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024,
+            "stdout": stdout, "stderr": stderr}  # fmt: skip
+
+
 def run(argv: list[str], env: dict) -> tuple[float, str]:
-    started = time.perf_counter()
-    done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed:\n{done.stderr[-3000:]}")
-    return elapsed, done.stdout
+    result = measured(argv, env)
+    return result["wall"], result["stdout"]
 
 
-def median_run(argv: list[str], env: dict, repeat: int) -> tuple[float, str]:
-    run(argv, env)  # warm the page cache and the snapshot
-    results = [run(argv, env) for _ in range(repeat)]
-    return statistics.median(r[0] for r in results), results[-1][1]
+def median_run(argv: list[str], env: dict, repeat: int) -> tuple[float, float, str]:
+    """Median wall and CPU seconds of `repeat` runs after an untimed one (page cache, snapshot); the output."""
+    measured(argv, env)
+    results = [measured(argv, env) for _ in range(repeat)]
+    return (
+        statistics.median(r["wall"] for r in results),
+        statistics.median(r["cpu"] for r in results),
+        results[-1]["stdout"],
+    )
 
 
 # --- the in-process worker ----------------------------------------------------------------------------
@@ -267,11 +336,7 @@ def worker(args) -> None:
     started = time.perf_counter()
     store.facts()
     out["extra"]["store load from the snapshot file (ms)"] = (time.perf_counter() - started) * 1000
-    out["extra"]["freshness check, nothing changed (ms)"] = timed(store.facts, 50)[0]
-    since = store._window_start()
-    out["extra"]["token query when something changed (ms)"] = timed(
-        lambda: sources.source_token(recent_since=since), 5
-    )[0]
+    out["extra"]["freshness check, nothing changed (µs)"] = timed(store.facts, 200)[0] * 1000
 
     # The last full week and quarter of the data.
     last_monday = args.end - timedelta(days=7)
@@ -387,6 +452,16 @@ def worker(args) -> None:
             else:
                 out["page_ms"] = None
                 out["page_status"] = response.status_code
+    # One order changed (to the value it had: the data stay as they are, the log still names it): the next
+    # read re-reads that row by id and recomputes the derived views.
+    from django.db import connection
+
+    def touch():
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE campaigns_order SET amount = amount WHERE id = %s", [int(facts.orders.id[12345])])
+
+    store.facts()
+    out["extra"]["catch-up after one changed order (ms)"] = timed(store.facts, 5, before=touch)[0]
     print(json.dumps(out))
 
 
@@ -486,47 +561,95 @@ else:
 """
 
 
-def commands(label: str, env: dict, args, folder: Path) -> list[dict]:
+def command_pairs(args, folder: Path) -> dict[str, tuple[list[str], list[str]]]:
+    """Our command and the DuckDB script computing the same document, by figure name."""
     manage = [sys.executable, str(ROOT / "manage.py")]
     quarter = (args.end - timedelta(weeks=13), args.end)
     monday = args.end - timedelta(days=7)
     week = f"{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}"
+    duck = [sys.executable, "-c", DUCK_SCRIPT]
+    return {
+        "metrics command (a week)": (
+            [*manage, "metrics", "--start", str(monday), "--end", str(args.end), "--format", "json"],
+            [*duck, "metrics", str(folder), f"{monday}/{args.end}"],
+        ),
+        "metrics command (a quarter)": (
+            [*manage, "metrics", "--start", str(quarter[0]), "--end", str(quarter[1]), "--format", "json"],
+            [*duck, "metrics", str(folder), f"{quarter[0]}/{quarter[1]}"],
+        ),
+        "rates command (a week)": (
+            [*manage, "rates", "--week", week, "--format", "json"],
+            [*duck, "rates", str(folder), week],
+        ),
+    }
+
+
+def compare(label: str, name: str, out_ours: str, out_duck: str, folder: Path) -> bool:
+    same = json.loads(out_ours) == json.loads(out_duck)
+    if not same:
+        (folder / f"diff-{label}-{name.split()[0]}.json").write_text(
+            json.dumps({"ours": json.loads(out_ours), "duckdb": json.loads(out_duck)}, ensure_ascii=False)
+        )
+    return same
+
+
+def commands(label: str, env: dict, args, folder: Path, duck_times: dict) -> list[dict]:
+    """Warm path: the snapshot current (just rebuilt), nothing to catch up; median of several runs."""
+    manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "rebuild_analytics"], env=env, check=True, cwd=ROOT, capture_output=True)
     rows = []
-    for name, ours, duck in (
-        (
-            "metrics command (a quarter)",
-            [*manage, "metrics", "--start", str(quarter[0]), "--end", str(quarter[1]), "--format", "json"],
-            [sys.executable, "-c", DUCK_SCRIPT, "metrics", str(folder), f"{quarter[0]}/{quarter[1]}"],
-        ),
-        (
-            "rates command (a week)",
-            [*manage, "rates", "--week", week, "--format", "json"],
-            [sys.executable, "-c", DUCK_SCRIPT, "rates", str(folder), week],
-        ),
-    ):
-        t_ours, out_ours = median_run(ours, env, args.command_repeat)
-        t_duck, out_duck = median_run(duck, python_env(), args.command_repeat)
-        same = json.loads(out_ours) == json.loads(out_duck)
-        rows.append({"figure": name, "ours_ms": t_ours * 1000, "duckdb_ms": t_duck * 1000, "same": same})
-        if not same:
-            (folder / f"diff-{label}-{name.split()[0]}.json").write_text(
-                json.dumps({"ours": json.loads(out_ours), "duckdb": json.loads(out_duck)}, ensure_ascii=False)
-            )
+    for name, (ours, duck) in command_pairs(args, folder).items():
+        t_ours, cpu_ours, out_ours = median_run(ours, env, args.command_repeat)
+        if name not in duck_times:
+            duck_times[name] = median_run(duck, python_env(), args.command_repeat)
+        t_duck, cpu_duck, out_duck = duck_times[name]
+        rows.append({"figure": name, "ours_ms": t_ours * 1000, "duckdb_ms": t_duck * 1000,
+                     "ours_cpu_ms": cpu_ours * 1000, "duckdb_cpu_ms": cpu_duck * 1000,
+                     "same": compare(label, name, out_ours, out_duck, folder)})  # fmt: skip
     return rows
+
+
+def cold_path(label: str, env: dict, args, folder: Path, paths: dict, duck_times: dict) -> tuple[dict, list[dict]]:
+    """Right after the 1M-order import (the import process having called absorb_writes()): the first metrics
+    and the first rates for one week, each in a new process. `env` points at a fresh copy of the database
+    as it was before the orders, with the snapshot directory as it was then."""
+    imported = measured([sys.executable, "-c", IMPORT_AND_ABSORB, str(paths["orders"])], env)
+    split = json.loads(imported["stderr"].strip().splitlines()[-1])
+    rows = []
+    pairs = command_pairs(args, folder)
+    for name in ("metrics command (a week)", "rates command (a week)"):
+        ours, duck = pairs[name]
+        first = measured(ours, env)
+        if name not in duck_times:
+            duck_times[name] = median_run(duck, python_env(), args.command_repeat)
+        t_duck, cpu_duck, out_duck = duck_times[name]
+        figure = f"first {name.replace(' command', '')} after the import"
+        rows.append({"figure": figure, "ours_ms": first["wall"] * 1000, "duckdb_ms": t_duck * 1000,
+                     "ours_cpu_ms": first["cpu"] * 1000, "duckdb_cpu_ms": cpu_duck * 1000,
+                     "same": compare(label, f"cold-{name}", first["stdout"], out_duck, folder)})  # fmt: skip
+    return {**imported, **split}, rows
 
 
 def print_table(label: str, rows: list[dict]) -> bool:
     ok = True
+    cpu = any("ours_cpu_ms" in r for r in rows)
     print(f"\n{label}")
-    print(f"  {'figure':<52} {'ours':>10} {'DuckDB':>10} {'ratio':>7}  same result  target")
+    print(
+        f"  {'figure':<52} {'ours':>10} {'DuckDB':>10} {'ratio':>7}  same result  target"
+        + (f"  {'CPU ours':>10} {'CPU DuckDB':>10} {'ratio':>7}" if cpu else "")
+    )
     for r in rows:
         ratio = r["ours_ms"] / r["duckdb_ms"]
         hit = ratio <= TARGET_RATIO
         ok &= hit and r["same"]
         print(
             f"  {r['figure']:<52} {r['ours_ms']:8.1f}ms {r['duckdb_ms']:8.1f}ms {ratio:6.2f}×  "
-            f"{'yes' if r['same'] else 'NO':<11}  {'ok' if hit else 'MISSED'}"
+            f"{'yes' if r['same'] else 'NO':<11}  {'ok    ' if hit else 'MISSED'}"
+            + (
+                f"  {r['ours_cpu_ms']:8.1f}ms {r['duckdb_cpu_ms']:8.1f}ms {r['ours_cpu_ms'] / r['duckdb_cpu_ms']:6.2f}×"
+                if "ours_cpu_ms" in r
+                else ""
+            )
         )
     return ok
 
@@ -555,15 +678,42 @@ def main(argv=None) -> int:
     manifest = (args.out / "manifest.json").read_text()
     backends = []
     sqlite_path = args.out / "analytics-bench.sqlite3"
+    sqlite_pre = args.out / "analytics-bench-pre-orders.sqlite3"
     stamp = args.out / "analytics-bench.stamp"
     sqlite_env = manage_env(f"sqlite:///{sqlite_path}", args.out / "var-sqlite")
     wanted_stamp = json.dumps([LOADER_VERSION, manifest])
-    if args.fresh or not sqlite_path.exists() or not stamp.exists() or stamp.read_text() != wanted_stamp:
+
+    def keep_snapshots(var_dir: Path, label: str):
+        """The snapshot directory as it was before the orders, beside the database copy."""
+        target = args.out / f"var-{label}-pre-orders"
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(var_dir / "analytics", target / "analytics")
+
+    def cold_var(label: str) -> Path:
+        target = args.out / f"var-{label}-cold"
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(args.out / f"var-{label}-pre-orders" / "analytics", target / "analytics")
+        return target
+
+    stale = args.fresh or not stamp.exists() or stamp.read_text() != wanted_stamp
+    if stale or not sqlite_path.exists() or not sqlite_pre.exists():
+        shutil.rmtree(args.out / "var-sqlite", ignore_errors=True)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
-        load_database("SQLite", f"sqlite:///{sqlite_path}", paths, sqlite_env)
+
+        def sqlite_before_orders():
+            sqlite_copy(sqlite_path, sqlite_pre)
+            keep_snapshots(args.out / "var-sqlite", "sqlite")
+
+        load_database("SQLite", f"sqlite:///{sqlite_path}", paths, sqlite_env, sqlite_before_orders)
         stamp.write_text(wanted_stamp)
-    backends.append(("SQLite", sqlite_env))
+
+    def sqlite_cold() -> dict:
+        cold = args.out / "analytics-cold.sqlite3"
+        sqlite_copy(sqlite_pre, cold)
+        return manage_env(f"sqlite:///{cold}", cold_var("sqlite"))
+
+    backends.append(("SQLite", sqlite_env, sqlite_cold))
     server = None
     if args.postgres:
         url = args.postgres
@@ -574,15 +724,27 @@ def main(argv=None) -> int:
             url = server.url()
         pg_url, loaded = postgres_database(url, wanted_stamp, fresh=args.fresh)
         pg_env = manage_env(pg_url, args.out / "var-postgresql")
-        if loaded:
+        if loaded and (args.out / "var-postgresql-pre-orders").exists():
             print(f"reusing the PostgreSQL database {PG_DATABASE}")
         else:
-            load_database("PostgreSQL", pg_url, paths, pg_env)
+            shutil.rmtree(args.out / "var-postgresql", ignore_errors=True)
+
+            def postgres_before_orders():
+                postgres_copy(pg_url, PG_DATABASE, f"{PG_DATABASE}_pre")
+                keep_snapshots(args.out / "var-postgresql", "postgresql")
+
+            load_database("PostgreSQL", pg_url, paths, pg_env, postgres_before_orders)
             stamp_postgres(pg_url, wanted_stamp)
-        backends.append(("PostgreSQL", pg_env))
+
+        def postgres_cold() -> dict:
+            cold = postgres_copy(pg_url, f"{PG_DATABASE}_pre", f"{PG_DATABASE}_cold")
+            return manage_env(cold, cold_var("postgresql"))
+
+        backends.append(("PostgreSQL", pg_env, postgres_cold))
     ok = True
+    duck_times: dict = {}
     try:
-        for label, env in backends:
+        for label, env, cold_env in backends:
             worker_argv = [sys.executable, str(Path(__file__).resolve()), "--worker", "--end", str(args.end),
                            "--repeat", str(args.repeat)]  # fmt: skip
             _elapsed, output = run(worker_argv, env)
@@ -598,10 +760,17 @@ def main(argv=None) -> int:
                 print(f"  {page:<52} {result['page_ms']:8.1f}ms  (< {PAGE_TARGET_MS:.0f} ms) {verdict}")
             elif "page_status" in result:
                 print(f"  group-ranking page: HTTP {result['page_status']}")
-            with tempfile.TemporaryDirectory():
-                rows = commands(label, env, args, args.out)
-            ok &= print_table(f"{label}: whole process, Django start-up included (median of {args.command_repeat})",
-                              rows)  # fmt: skip
+            rows = commands(label, env, args, args.out, duck_times)
+            ok &= print_table(f"{label}: warm path, whole process, Django start-up included "
+                              f"(median of {args.command_repeat})", rows)  # fmt: skip
+            imported, rows = cold_path(label, cold_env(), args, args.out, paths, duck_times)
+            ok &= print_table(f"{label}: cold path, first process after the {args.orders:,}-order import, Django "
+                              f"start-up included (DuckDB: median of {args.command_repeat})", rows)  # fmt: skip
+            print(
+                f"  {'the import process (import_orders, then absorb_writes)':<52} {imported['wall']:8.1f} s wall,"
+                f" {imported['cpu']:.1f} s CPU, {imported['peak_mb']:.0f} MB peak;"
+                f" import {imported['import_s']:.1f} s + absorb_writes {imported['absorb_s']:.1f} s"
+            )
     finally:
         if server is not None:
             server.stop()

@@ -1,7 +1,9 @@
 """`manage.py rebuild_analytics`: recompute the analytics fact store from the source tables.
 
-Never needed for correctness in normal operation (every read refreshes from what changed), but the way back
-after a restore from backup, a bulk change that did not stamp `updated_at`, or a new release.
+Not needed in normal operation: the database logs every change to orders and memberships itself (triggers),
+and every read catches up from that log. It is the way back after restoring a backup — the log then
+describes a past that the database no longer has — and it gives the database a new instance token, so every
+running process (web, worker) drops its copy too, and old snapshot files are ignored.
 """
 
 import time

@@ -28,6 +28,6 @@ def grant(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("campaigns", "0007_order_indexes")]
+    dependencies = [("campaigns", "0008_drop_order_updated_at_index")]
 
     operations = [migrations.RunPython(grant, migrations.RunPython.noop)]
