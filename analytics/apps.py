@@ -23,16 +23,26 @@ def reinstall_triggers(sender, using="default", **kwargs) -> None:
         logger.warning("analytics: re-installed the change-log triggers %s", ", ".join(created))
 
 
+def absorb_import(sender, **kwargs) -> None:
+    """An import committed (`imports.signals.import_written`): orders or memberships may have changed."""
+    from . import store
+
+    store.absorb_writes()
+
+
 class AnalyticsConfig(AppConfig):
     name = "analytics"
     verbose_name = _("Analytics")
 
     def ready(self) -> None:
-        # What analytics adds to the floors below: segments for the members pages and filters, and the
+        # What analytics adds to the floors below: segments for the members pages and filters; the store
+        # caught up as soon as an import commits (so the next page or command maps a current snapshot); the
         # change-log triggers put back after every migrate.
+        from imports.signals import import_written
         from members import segments
 
         from .selectors import SegmentProvider
 
         segments.register(SegmentProvider())
+        import_written.connect(absorb_import, dispatch_uid="analytics.absorb_import")
         post_migrate.connect(reinstall_triggers, sender=self, dispatch_uid="analytics.reinstall_triggers")

@@ -1,6 +1,6 @@
 """A small cache of results computed from one fact store."""
 
-from . import store
+from .facts import Facts
 
 
 class Memo:
@@ -11,7 +11,7 @@ class Memo:
         self.size = size
         self.entries: dict = {}
 
-    def get(self, f: store.Facts, key: tuple, compute):
+    def get(self, f: Facts, key: tuple, compute):
         entry = self.entries.get((id(f), key))
         if entry is not None and entry[0] is f:
             return entry[1]

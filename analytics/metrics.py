@@ -4,7 +4,7 @@
 Money is integer cents inside (numpy int64), `Decimal` outside. Decisions where the definitions leave room,
 made for the manager reading the number:
 - An order counts for the group it is attributed to, when paid, unless the member had left that group at
-  or before the order's instant and was not back in it then (`store.counting_mask`).
+  or before the order's instant and was not back in it then (`counting_mask`).
 - The platform row is the sum of the group rows (平台营业额 = Σ 群营业额): a member who buys in two groups is
   a buyer (and possibly a core member) of each, so the platform identity core GMV = C × R × A holds with
   C = Σ C_g. The platform row always covers every group, also when a caller asks for one group.
@@ -22,6 +22,7 @@ from core.dates import week_bounds
 from core.money import cents_to_money
 
 from . import conf, store
+from .facts import Facts
 from .groups import GroupRef, group_refs
 from .memo import Memo
 from .sources import to_us
@@ -130,7 +131,7 @@ def _group_totals(group, member, cents, span: int, kmin: int) -> dict[int, tuple
     return {int(g): tuple(int(c[i]) for c in columns) for i, g in enumerate(gids)}
 
 
-def _period_totals(f: store.Facts, sl: slice, kmin: int) -> dict[int, tuple]:
+def _period_totals(f: Facts, sl: slice, kmin: int) -> dict[int, tuple]:
     """Per group id, the totals of the counting orders in a slice: per-pair counts and sums are one bincount
     each over the store's pair index (no sort). Float sums of integer cents are exact below 2**53 cents."""
     pairs = len(f.pair_keys)

@@ -12,6 +12,7 @@ import numpy as np
 from core.dates import week_bounds
 
 from . import store
+from .facts import Facts
 from .groups import GroupRef, group_refs
 from .models import LEFT
 from .segments import LEFT_CODE, SEGMENT_CODES, TARGET_CODES, SegmentSnapshot, segments_at, zero_counts
@@ -71,7 +72,7 @@ class WeekTransitions:
 
 
 def _transitions(
-    f: store.Facts, s0: SegmentSnapshot, s1: SegmentSnapshot, groups: Sequence[GroupRef]
+    f: Facts, s0: SegmentSnapshot, s1: SegmentSnapshot, groups: Sequence[GroupRef]
 ) -> list[WeekTransitions]:
     """Transitions between two snapshots of the same groups (the members present at the first)."""
     gids = np.array([g.id for g in groups], dtype=np.int64)

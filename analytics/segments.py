@@ -9,6 +9,7 @@ import numpy as np
 from django.utils import timezone
 
 from . import conf, sources, store
+from .facts import Facts, sorted_unique
 from .memo import Memo
 from .models import LEFT, SEGMENTS
 from .sources import to_us
@@ -21,7 +22,7 @@ TARGET_CODES = [*SEGMENT_CODES, LEFT]
 _snapshot_memo = Memo()
 
 
-def _segment_codes(f: store.Facts, at_us: int, keys: np.ndarray) -> np.ndarray:
+def _segment_codes(f: Facts, at_us: int, keys: np.ndarray) -> np.ndarray:
     """Segment code of each (group, member) pair key at instant `at` (pairs assumed in the group then)."""
     if not len(keys):
         return np.zeros(0, dtype=np.int64)
@@ -100,7 +101,7 @@ def member_segments(*, member_id: int, at: datetime | None = None, using: str = 
     f = store.facts(using=using)
     at_us = to_us(at or timezone.now())
     inside = (f.ms_joined <= at_us) & (at_us < f.ms_left) & (f.ms_keys % f.span == member_id)
-    keys = store.sorted_unique(f.ms_keys[inside])
+    keys = sorted_unique(f.ms_keys[inside])
     codes = _segment_codes(f, at_us, keys)
     return {int(k // f.span): SEGMENT_CODES[c] for k, c in zip(keys, codes, strict=True)}
 

@@ -27,163 +27,25 @@ Why the copy can be trusted — managers act on these numbers, so a stale one mu
 - `rebuild_analytics` (`facts(rebuild=True)`) reads the tables again and gives the database a new instance
   token, so every running process drops its copy as well: the way back after restoring a backup.
 
-Derived views (computed once per refresh, shared read-only by every request):
-- the *counting* orders — paid, attributed to a group, and not placed after the member left that group
-  (see `counting_mask`) — sorted by time, so a period is one contiguous slice;
-- per (group, member) pair the first counting order's instant, for "ordered before t" in segments.
+The facts themselves and their derived views are `analytics.facts`; the files, `analytics.snapshot`.
 """
 
-import contextlib
 import functools
 import hashlib
-import json
 import logging
-import os
-import shutil
 import threading
-import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, transaction
-from django.utils import timezone
 
-from . import changelog, conf, sources, triggers
+from . import changelog, conf, snapshot, sources, triggers
 from .changelog import Position
+from .facts import MEMBERSHIP_FIELDS, ORDER_FIELDS, Facts
 from .sources import MembershipColumns, OrderColumns
 
 logger = logging.getLogger(__name__)
-
-# Bump when the snapshot's layout changes: older generations are then ignored and the store rebuilt.
-SNAPSHOT_FORMAT = 3
-
-
-def sorted_unique(values: np.ndarray) -> np.ndarray:
-    """np.unique for int64 keys, by sorting: NumPy 2's default (hash-based) unique is ~100× slower on them."""
-    if not len(values):
-        return values
-    ordered = np.sort(values)
-    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
-
-
-def counting_mask(orders: OrderColumns, memberships: MembershipColumns) -> np.ndarray:
-    """Which orders count for their group: paid, with a group, and not placed while the member was out of it.
-
-    "Members who left a group stop counting from the instant they left": an order attributed to group g
-    at instant t does not count for g when the member had left g at or before t (`left_at <= t`) and was
-    not back in g at t (no membership with `joined_at <= t < left_at`). Orders placed before a member
-    ever joined still count (the shop attributed them to the group; a join date is often recorded late),
-    and so do orders of buyers who never had a membership row.
-    """
-    mask = orders.paid & (orders.group >= 0)
-    if not len(memberships.group) or not mask.any():
-        return mask
-    span = _span(orders, memberships)
-    closed = memberships.left != sources.NEVER_AFTER
-    if not closed.any():
-        return mask
-    ms_key = memberships.group * span + memberships.member
-    closed_keys = sorted_unique(ms_key[closed])
-    order_key = orders.group * span + orders.member
-    pos = np.searchsorted(closed_keys, order_key)
-    pos[pos == len(closed_keys)] = 0
-    flagged = np.flatnonzero(mask & (closed_keys[pos] == order_key))
-    if not len(flagged):
-        return mask
-    # Pair every flagged order with every membership interval of its (group, member).
-    by_key = np.argsort(ms_key, kind="stable")
-    sorted_keys = ms_key[by_key]
-    fk = order_key[flagged]
-    lo = np.searchsorted(sorted_keys, fk, side="left")
-    hi = np.searchsorted(sorted_keys, fk, side="right")
-    counts = hi - lo
-    owner = np.repeat(np.arange(len(flagged)), counts)
-    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    interval = by_key[np.repeat(lo, counts) + offsets]
-    t = orders.ts[flagged][owner]
-    joined = memberships.joined[interval]
-    left = memberships.left[interval]
-    covered = np.bincount(owner, weights=(joined <= t) & (t < left), minlength=len(flagged)) > 0
-    had_left = np.bincount(owner, weights=left <= t, minlength=len(flagged)) > 0
-    mask = mask.copy()
-    mask[flagged[had_left & ~covered]] = False
-    return mask
-
-
-def _span(orders: OrderColumns, memberships: MembershipColumns) -> int:
-    """Pair keys are group * span + member: span is one more than the largest member id."""
-    top = 0
-    if len(orders):
-        top = max(top, int(orders.member.max()))
-    if len(memberships.member):
-        top = max(top, int(memberships.member.max()))
-    return top + 1
-
-
-@dataclass(frozen=True)
-class Facts:
-    """A consistent, read-only view of the source data. Services compute from its arrays."""
-
-    orders: OrderColumns
-    memberships: MembershipColumns
-    # Counting orders sorted by (time, id): a period [s, e) is the slice searchsorted(ts, [s, e)).
-    ts: np.ndarray
-    group: np.ndarray
-    member: np.ndarray
-    cents: np.ndarray
-    span: int
-    # Sorted (group * span + member) keys of pairs with a counting order, and their first order's instant;
-    # per counting order, the index of its pair (so a period's per-pair counts are one bincount, no sort).
-    pair_keys: np.ndarray
-    pair_first_ts: np.ndarray
-    pair_index: np.ndarray
-    # Memberships: pair keys, sorted ascending, with their intervals (a pair may have several).
-    ms_keys: np.ndarray
-    ms_joined: np.ndarray
-    ms_left: np.ndarray
-
-    @classmethod
-    def build(cls, orders: OrderColumns, memberships: MembershipColumns) -> "Facts":
-        mask = counting_mask(orders, memberships)
-        idx = np.flatnonzero(mask)
-        # Orders are sorted by id; a stable sort by time keeps ties in id order.
-        idx = idx[np.argsort(orders.ts[idx], kind="stable")]
-        span = _span(orders, memberships)
-        ts = orders.ts[idx]
-        group = orders.group[idx]
-        member = orders.member[idx]
-        keys = group * span + member
-        pair_keys, first, pair_index = np.unique(keys, return_index=True, return_inverse=True)
-        ms_keys = memberships.group * span + memberships.member
-        by_key = np.argsort(ms_keys, kind="stable")
-        return cls(
-            orders=orders,
-            memberships=memberships,
-            ts=ts,
-            group=group,
-            member=member,
-            cents=orders.cents[idx],
-            span=span,
-            pair_keys=pair_keys,
-            pair_first_ts=ts[first],
-            pair_index=pair_index.astype(np.int32),
-            ms_keys=ms_keys[by_key],
-            ms_joined=memberships.joined[by_key],
-            ms_left=memberships.left[by_key],
-        )
-
-    def slice(self, start_us: int, end_us: int) -> slice:
-        """The counting orders placed in [start, end)."""
-        lo, hi = np.searchsorted(self.ts, [start_us, end_us], side="left")
-        return slice(int(lo), int(hi))
-
-    def members_at(self, at_us: int) -> np.ndarray:
-        """Sorted unique pair keys of the members in a group at an instant: joined at or before it, not left."""
-        inside = (self.ms_joined <= at_us) & (at_us < self.ms_left)
-        keys = self.ms_keys[inside]  # already sorted: only duplicates (overlapping memberships) to drop
-        return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
 
 
 # --- the shared copy per database ---------------------------------------------------------------------
@@ -264,12 +126,18 @@ def absorb_writes(using: str = "default") -> None:
     page or command (in any process) maps the snapshot instead of reading the changes itself.
 
     Inside a transaction this runs when it commits (nothing to absorb before that)."""
-    connection = connections[using]
-    if connection.in_atomic_block:
-        transaction.on_commit(functools.partial(absorb_writes, using=using), using=using)
+    if connections[using].in_atomic_block:
+        transaction.on_commit(functools.partial(_absorb, using=using), using=using)
         return
+    _absorb(using)
+
+
+def _absorb(using: str) -> None:
+    connection = connections[using]
     facts(using=using)
-    if not triggers.supported(connection):
+    # Still inside a transaction (a commit hook run while an outer one is open, as in tests): only committed
+    # data may be persisted, and deferring again would never end.
+    if connection.in_atomic_block or not triggers.supported(connection):
         return
     key = _db_key(using)
     with _lock(key):
@@ -444,10 +312,10 @@ def _apply(f: Facts, changes: changelog.Changes, using: str) -> tuple[OrderColum
     orders, memberships = f.orders, f.memberships
     if len(changes.orders):
         fresh = sources.order_columns(using=using, ids=changes.orders)
-        orders = OrderColumns(**_merge(orders, changes.orders, fresh, _ORDER_FIELDS))
+        orders = OrderColumns(**_merge(orders, changes.orders, fresh, ORDER_FIELDS))
     if len(changes.memberships):
         fresh = sources.membership_columns(using=using, ids=changes.memberships)
-        memberships = MembershipColumns(**_merge(memberships, changes.memberships, fresh, _MEMBERSHIP_FIELDS))
+        memberships = MembershipColumns(**_merge(memberships, changes.memberships, fresh, MEMBERSHIP_FIELDS))
     return orders, memberships
 
 
@@ -467,58 +335,7 @@ def _merge(base, changed: np.ndarray, fresh, names: tuple[str, ...]) -> dict[str
     return out
 
 
-# --- the snapshot: a generation directory of .npy arrays, and a pointer ------------------------------
-
-_POINTER = "CURRENT"
-_ORDER_FIELDS = ("id", "member", "group", "ts", "cents", "paid")
-_MEMBERSHIP_FIELDS = ("id", "group", "member", "joined", "left")
-_FACT_FIELDS = (
-    "ts", "group", "member", "cents", "pair_keys", "pair_first_ts", "pair_index", "ms_keys", "ms_joined", "ms_left",
-)  # fmt: skip
-
-
-def _arrays(f: Facts) -> dict[str, np.ndarray]:
-    """Every array of the facts by file stem: orders.<field>, memberships.<field>, facts.<field>."""
-    out = {f"orders.{n}": getattr(f.orders, n) for n in _ORDER_FIELDS}
-    out.update({f"memberships.{n}": getattr(f.memberships, n) for n in _MEMBERSHIP_FIELDS})
-    out.update({f"facts.{n}": getattr(f, n) for n in _FACT_FIELDS})
-    return out
-
-
-def _snapshot_dir(key: str) -> Path | None:
-    directory = conf.get("ANALYTICS_SNAPSHOT_DIR")
-    return Path(directory) / key if directory else None
-
-
-@contextlib.contextmanager
-def _directory_lock(directory: Path):
-    """Writers of one snapshot directory take turns (several web processes, a worker, commands)."""
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: one writer at a time is then the deployment's business
-        yield
-        return
-    with open(directory / "lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _read_pointer(directory: Path) -> str | None:
-    try:
-        return (directory / _POINTER).read_text().strip() or None
-    except FileNotFoundError:
-        return None
-
-
-def _read_meta(directory: Path, generation: str) -> dict | None:
-    try:
-        meta = json.loads((directory / generation / "meta.json").read_text())
-    except (FileNotFoundError, ValueError):
-        return None
-    return meta if meta.get("format") == SNAPSHOT_FORMAT else None
+# --- the snapshot (analytics.snapshot writes and maps the files) -----------------------------------
 
 
 def _load_snapshot(
@@ -526,17 +343,17 @@ def _load_snapshot(
 ) -> _State | None:
     """The snapshot, if it belongs to this database and the log can bring it up to date (and, with
     `newer_than`, only if it is ahead of that copy); None otherwise, or when a writer won a race with us."""
-    directory = _snapshot_dir(key)
+    directory = snapshot.directory_for(key)
     if directory is None:
         return None
     connection = connections[using]
     for _attempt in range(3):
-        generation = _read_pointer(directory)
+        generation = snapshot.read_pointer(directory)
         if generation is None:
             return None
         if newer_than is not None and generation == newer_than.generation:
             return None
-        meta = _read_meta(directory, generation)
+        meta = snapshot.read_meta(directory, generation)
         if meta is None or meta.get("vendor") != connection.vendor:
             continue  # replaced and removed while we read the pointer; or not ours
         position = Position(connection.vendor, meta["position"])
@@ -549,26 +366,12 @@ def _load_snapshot(
             if position.key() <= newer_than.position.key() and newer_than.instance == meta["instance"]:
                 return None
         try:
-            arrays = {
-                name: np.load(directory / generation / f"{name}.npy", mmap_mode="r", allow_pickle=False).view(
-                    np.ndarray
-                )
-                for name in meta["arrays"]
-            }
+            f = snapshot.load_facts(directory, generation, meta)
         except FileNotFoundError:
             continue
         except (OSError, ValueError) as exc:
             logger.warning("analytics: ignoring an unreadable snapshot %s: %s", directory / generation, exc)
             return None
-        if any(len(arrays[name]) != length for name, length in meta["arrays"].items()):
-            logger.warning("analytics: ignoring an incomplete snapshot %s", directory / generation)
-            return None
-        f = Facts(
-            orders=OrderColumns(**{n: arrays[f"orders.{n}"] for n in _ORDER_FIELDS}),
-            memberships=MembershipColumns(**{n: arrays[f"memberships.{n}"] for n in _MEMBERSHIP_FIELDS}),
-            span=int(meta["span"]),
-            **{n: arrays[f"facts.{n}"] for n in _FACT_FIELDS},
-        )
         return _State(
             facts=f,
             position=position,
@@ -586,15 +389,15 @@ def _persist(state: _State, key: str, using: str, *, force: bool = False) -> Non
     the pointer to it, remove old generations, then prune the log up to what the pointer's copy absorbed.
 
     `force` (a rebuild) writes even when the pointer looks newer: after a restore, positions go back."""
-    directory = _snapshot_dir(key)
+    directory = snapshot.directory_for(key)
     if directory is None:
         return
     connection = connections[using]
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        with _directory_lock(directory):
-            current = _read_pointer(directory)
-            meta = _read_meta(directory, current) if current else None
+        with snapshot.writer_lock(directory):
+            current = snapshot.read_pointer(directory)
+            meta = snapshot.read_meta(directory, current) if current else None
             pointed = None
             if meta is not None and meta.get("vendor") == connection.vendor and meta["instance"] == state.instance:
                 pointed = Position(connection.vendor, meta["position"])
@@ -602,7 +405,7 @@ def _persist(state: _State, key: str, using: str, *, force: bool = False) -> Non
                 current = _write_generation(directory, state, connection.vendor)
                 pointed = state.position
             state.generation = current
-            _remove_old_generations(directory, current)
+            snapshot.remove_old_generations(directory, current)
         state.rows_since_persist = 0
     except OSError as exc:  # a read-only disk costs speed, not correctness
         logger.warning("analytics: cannot write the snapshot in %s: %s", directory, exc)
@@ -613,52 +416,15 @@ def _persist(state: _State, key: str, using: str, *, force: bool = False) -> Non
         changelog.prune(connection, pointed.floor)
 
 
-def _write_generation(directory: Path, state: _State, vendor: str) -> str:
-    name = f"gen-{time.time_ns():020d}-{os.getpid()}"
-    tmp = directory / f"{name}.tmp"
-    tmp.mkdir()
-    f = state.facts
+def _write_generation(directory, state: _State, vendor: str) -> str:
     # Facts unchanged since they were loaded or written (only the position moved): link the same files.
-    same = state.persisted_facts is f and state.generation and (directory / state.generation).is_dir()
-    arrays = _arrays(f)
-    for stem, array in arrays.items():
-        target = tmp / f"{stem}.npy"
-        if same:
-            try:
-                os.link(directory / state.generation / f"{stem}.npy", target)
-                continue
-            except OSError:
-                pass
-        np.save(target, np.ascontiguousarray(array), allow_pickle=False)
-    meta = {
-        "format": SNAPSHOT_FORMAT,
-        "vendor": vendor,
-        "instance": state.instance,
-        "position": state.position.value,
-        "span": f.span,
-        "written_at": timezone.now().isoformat(),
-        "arrays": {stem: len(array) for stem, array in arrays.items()},
-    }
-    (tmp / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
-    os.rename(tmp, directory / name)
-    pointer = directory / f"{_POINTER}.{os.getpid()}.tmp"
-    pointer.write_text(name + "\n")
-    os.replace(pointer, directory / _POINTER)  # atomic: a reader finds the old generation or the new one
+    same = state.persisted_facts is state.facts and state.generation and (directory / state.generation).is_dir()
+    name = snapshot.write_generation(
+        directory,
+        state.facts,
+        {"vendor": vendor, "instance": state.instance, "position": state.position.value},
+        link_from=state.generation if same else None,
+    )
     state.persisted = state.position
-    state.persisted_facts = f
+    state.persisted_facts = state.facts
     return name
-
-
-def _remove_old_generations(directory: Path, current: str | None) -> None:
-    """Keep the current generation and the one before it (a reader may have just read the old pointer);
-    a reader that still loses the race retries with the new pointer."""
-    generations = sorted(p.name for p in directory.iterdir() if p.name.startswith("gen-") and p.is_dir())
-    keep = {current}
-    older = [g for g in generations if g != current and not g.endswith(".tmp")]
-    if older:
-        keep.add(older[-1])
-    for name in generations:
-        if name not in keep:
-            shutil.rmtree(directory / name, ignore_errors=True)
-    for leftover in directory.glob(f"{_POINTER}.*.tmp"):
-        leftover.unlink(missing_ok=True)

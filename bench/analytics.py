@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import DEFAULT_END  # noqa: E402
+from bench.imports import SETUP  # noqa: E402  (the codebook and the group owners, as the import bench loads them)
 
 # Bump when the way the benchmark database is loaded changes: a cached database is then rebuilt.
 # 2: the change log (analytics/0003), and a copy of the database before the orders for the cold path.
@@ -53,19 +54,6 @@ LOADER_VERSION = 2
 TARGET_RATIO = 2.0
 PAGE_TARGET_MS = 300.0
 
-SETUP = """
-import csv
-from django.contrib.auth.models import User
-from members.models import Tag, TagCategory
-with open({codebook!r}, encoding="utf-8") as handle:
-    for row in csv.DictReader(handle):
-        category, _ = TagCategory.objects.get_or_create(
-            code=row["category_code"], defaults={{"name": row["category_name"]}}
-        )
-        Tag.objects.get_or_create(code=row["code"], defaults={{"name": row["name"], "category": category}})
-for username in {owners!r}:
-    User.objects.get_or_create(username=username)
-"""
 
 # The membership history (members who left a group for another) is not part of any import format; it is
 # written directly, before the orders are imported so that their attribution sees it.

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import repeat
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .reading import Table
+from .reading import Table, open_table
 from .registry import TableSpec
 from .report import ImportReport, RowError, quoted
 
@@ -352,3 +354,23 @@ def check_table(table: Table, spec: TableSpec, check_chunk, report: ImportReport
     if not frames:
         return pd.DataFrame(columns=["bad"])
     return pd.concat(frames)
+
+
+@dataclass
+class Start:
+    """What every importer starts from: the open file, its report so far, the chunk size and the instant."""
+
+    table: Table
+    report: ImportReport
+    chunk_rows: int
+    now: object  # an aware datetime
+
+
+def start(kind: str, *, source, name, skip_invalid: bool, dry_run: bool, chunk_rows, now) -> Start:
+    """Open `source` and begin the report of an import of `kind` (ImportFileError when it cannot be read)."""
+    return Start(
+        table=open_table(source, name=name),
+        report=ImportReport(kind=kind, dry_run=dry_run, skip_invalid=skip_invalid),
+        chunk_rows=chunk_rows or chunk_rows_setting(),
+        now=now or timezone.now(),
+    )

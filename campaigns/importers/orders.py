@@ -22,11 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from imports.checks import ChunkCheck, SeenKeys, chunk_rows_setting, money_parse
-from imports.reading import open_table
+from imports.checks import ChunkCheck, SeenKeys, money_parse, start
 from imports.report import ImportFileError, ImportReport, RowError, quoted
 from imports.stored import as_text, cents, fetch_columns, select_in, utc64
 from imports.writing import (
@@ -199,10 +197,9 @@ def orders_import(
     be read or its header is wrong; bad rows are reported, not raised. `progress(rows_done, rows_total)`
     is called after each chunk is checked, outside any transaction (so it may commit).
     """
-    now = now or timezone.now()
-    chunk_rows = chunk_rows or chunk_rows_setting()
-    report = ImportReport(kind="orders", dry_run=dry_run, skip_invalid=skip_invalid)
-    table = open_table(source, name=name)
+    begun = start("orders", source=source, name=name, skip_invalid=skip_invalid, dry_run=dry_run,
+                  chunk_rows=chunk_rows, now=now)  # fmt: skip
+    table, report, chunk_rows, now = begun.table, begun.report, begun.chunk_rows, begun.now
     ORDERS.check_header(table.header)
     refs = _References.load(with_coupons="coupon" in table.header)
     seen, seen_coupons = SeenKeys(), SeenKeys()

@@ -7,11 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from imports.checks import ChunkCheck, SeenKeys, check_table, chunk_rows_setting
-from imports.reading import open_table
+from imports.checks import ChunkCheck, SeenKeys, check_table, start
 from imports.report import ImportReport, quoted
 from imports.stored import same_times, utc64, utc_naive
 from imports.writing import db_datetime, db_datetimes, insert_rows, plan_and_write, update_rows
@@ -34,10 +32,9 @@ def groups_import(
     now=None,
 ) -> ImportReport:
     """Check every row of a groups file, then create new groups and update changed ones (by `code`)."""
-    now = now or timezone.now()
-    chunk_rows = chunk_rows or chunk_rows_setting()
-    report = ImportReport(kind="groups", dry_run=dry_run, skip_invalid=skip_invalid)
-    table = open_table(source, name=name)
+    begun = start("groups", source=source, name=name, skip_invalid=skip_invalid, dry_run=dry_run,
+                  chunk_rows=chunk_rows, now=now)  # fmt: skip
+    table, report, chunk_rows, now = begun.table, begun.report, begun.chunk_rows, begun.now
     present = set(table.header)
     users = dict(get_user_model().objects.values_list("username", "id"))
 

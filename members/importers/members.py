@@ -16,8 +16,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from imports.checks import ChunkCheck, SeenKeys, check_table, chunk_rows_setting
-from imports.reading import open_table
+from imports.checks import ChunkCheck, SeenKeys, check_table, start
 from imports.report import ImportReport, RowError, quoted
 from imports.stored import as_text, same_times, select_in, utc64, utc_naive
 from imports.writing import (
@@ -48,10 +47,9 @@ def members_import(
     now=None,
 ) -> ImportReport:
     """Check every row of a members file, then create or update members (by `external_id`), their tags and groups."""
-    now = now or timezone.now()
-    chunk_rows = chunk_rows or chunk_rows_setting()
-    report = ImportReport(kind="members", dry_run=dry_run, skip_invalid=skip_invalid)
-    table = open_table(source, name=name)
+    begun = start("members", source=source, name=name, skip_invalid=skip_invalid, dry_run=dry_run,
+                  chunk_rows=chunk_rows, now=now)  # fmt: skip
+    table, report, chunk_rows, now = begun.table, begun.report, begun.chunk_rows, begun.now
     present = set(table.header)
     tags = dict(Tag.objects.values_list("code", "id"))
     groups = dict(Group.objects.values_list("code", "id"))

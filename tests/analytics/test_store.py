@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from analytics import changelog, metrics, segments, sources, store, triggers
 from analytics.models import ChangeLogState, SourceChange
+from analytics.snapshot import SNAPSHOT_FORMAT
 from campaigns.models import Order
 from core.dates import week_bounds
 from members.models import Group, Member, Membership
@@ -245,7 +246,7 @@ def test_the_snapshot_is_npy_files_that_numpy_opens(tmp_path, settings):
     directory = snapshot_dir(tmp_path)
     generation = directory / (directory / "CURRENT").read_text().strip()
     meta = json.loads((generation / "meta.json").read_text())
-    assert meta["format"] == store.SNAPSHOT_FORMAT
+    assert meta["format"] == SNAPSHOT_FORMAT
     assert meta["vendor"] == connection.vendor
     assert meta["instance"] == ChangeLogState.objects.get().instance
     ids = np.load(generation / "orders.id.npy")  # a plain numpy file: anyone can open it
