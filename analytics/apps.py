@@ -25,9 +25,13 @@ def reinstall_triggers(sender, using="default", **kwargs) -> None:
 
 def absorb_import(sender, **kwargs) -> None:
     """An import committed (`imports.signals.import_written`): orders or memberships may have changed."""
+    import time
+
     from . import store
 
+    started = time.perf_counter()
     store.absorb_writes()
+    logger.info("analytics: took in the %s import in %.2f s", sender, time.perf_counter() - started)
 
 
 class AnalyticsConfig(AppConfig):
