@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib import admin
 
+from .checks import campaign_groups_check
 from .models import (
     Campaign,
     CampaignItem,
@@ -17,6 +19,7 @@ from .models import (
     Reminder,
     WebhookRobot,
 )
+from .services import campaign_groups_set
 
 
 class CampaignItemInline(admin.TabularInline):
@@ -25,14 +28,34 @@ class CampaignItemInline(admin.TabularInline):
     raw_id_fields = ["product"]
 
 
+class CampaignAdminForm(forms.ModelForm):
+    class Meta:
+        model = Campaign
+        fields = "__all__"  # noqa: DJ007 - the admin picks the fields; this form only adds the groups rule
+
+    def clean_groups(self):
+        groups = self.cleaned_data["groups"]
+        campaign_groups_check(groups)
+        return groups
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignAdminForm
     list_display = ["code", "name", "starts_at", "ends_at", "gmv_target", "status"]
     list_filter = ["status"]
     search_fields = ["code", "name"]
     filter_horizontal = ["groups"]
     inlines = [CampaignItemInline]
     raw_id_fields = ["series", "owner"]
+
+    def save_related(self, request, form, formsets, change):
+        # The groups go through the service, as on the campaign page: a removed group's reminders are
+        # cancelled, an added one gets the campaign's playbooks, a legacy group is refused.
+        groups = form.cleaned_data.pop("groups", None)
+        super().save_related(request, form, formsets, change)
+        if groups is not None:
+            campaign_groups_set(campaign=form.instance, groups=groups, by=request.user)
 
 
 @admin.register(CampaignSeries)
