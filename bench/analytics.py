@@ -589,7 +589,9 @@ def cold_path(label: str, env: dict, args, folder: Path, paths: dict, duck_times
     """Right after the 1M-order import (`manage.py import_orders`, which leaves the store current once it has
     committed): the first metrics and the first rates for one week, each in a new process. `env` points at a
     fresh copy of the database as it was before the orders, with the snapshot directory as it was then."""
-    imported = measured([sys.executable, str(ROOT / "manage.py"), "import_orders", str(paths["orders"])], env)
+    # At INFO the command says how long the store took to take the import in.
+    imported = measured([sys.executable, str(ROOT / "manage.py"), "import_orders", str(paths["orders"])],
+                        {**env, "LOG_LEVEL": "INFO"})  # fmt: skip
     absorbed = ABSORBED.search(imported["stderr"])
     absorb_s = float(absorbed.group(1)) if absorbed else float("nan")
     split = {"absorb_s": absorb_s, "import_s": imported["wall"] - absorb_s}

@@ -19,7 +19,6 @@ from .models import (
     Reminder,
     WebhookRobot,
 )
-from .services import campaign_groups_set
 
 
 class CampaignItemInline(admin.TabularInline):
@@ -52,6 +51,8 @@ class CampaignAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         # The groups go through the service, as on the campaign page: a removed group's reminders are
         # cancelled, an added one gets the campaign's playbooks, a legacy group is refused.
+        from .services import campaign_groups_set  # here, not at the top: the admin loads at every start-up
+
         groups = form.cleaned_data.pop("groups", None)
         super().save_related(request, form, formsets, change)
         if groups is not None:
