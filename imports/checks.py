@@ -358,19 +358,33 @@ def check_table(table: Table, spec: TableSpec, check_chunk, report: ImportReport
 
 @dataclass
 class Start:
-    """What every importer starts from: the open file, its report so far, the chunk size and the instant."""
+    """What every importer starts from: the open file, its report so far (with the run's dry_run and
+    skip_invalid) and the other options of the run."""
 
     table: Table
     report: ImportReport
     chunk_rows: int
     now: object  # an aware datetime
+    progress: object  # progress(rows_done, rows_total), called between chunks, or None
 
 
-def start(kind: str, *, source, name, skip_invalid: bool, dry_run: bool, chunk_rows, now) -> Start:
-    """Open `source` and begin the report of an import of `kind` (ImportFileError when it cannot be read)."""
+def start(
+    kind: str,
+    *,
+    source,
+    name: str | None = None,
+    skip_invalid: bool = False,
+    dry_run: bool = False,
+    chunk_rows: int | None = None,
+    progress=None,
+    now=None,
+) -> Start:
+    """Open `source` (a path, a binary file object or a DataFrame) and begin the report of an import of `kind`;
+    the options every importer takes (imports.registry.Importer). ImportFileError when it cannot be read."""
     return Start(
         table=open_table(source, name=name),
         report=ImportReport(kind=kind, dry_run=dry_run, skip_invalid=skip_invalid),
         chunk_rows=chunk_rows or chunk_rows_setting(),
         now=now or timezone.now(),
+        progress=progress,
     )

@@ -181,25 +181,16 @@ def _check_chunk(
     return check, batch
 
 
-def orders_import(
-    *,
-    source,
-    name: str | None = None,
-    skip_invalid: bool = False,
-    dry_run: bool = False,
-    chunk_rows: int | None = None,
-    progress: ProgressCallback | None = None,
-    now=None,
-) -> ImportReport:
+def orders_import(*, source, **options) -> ImportReport:
     """Check every row of an orders file, then (unless dry_run, or any row is bad without skip_invalid) upsert them.
 
     `source` is a path, a binary file object or a DataFrame. Raises ImportFileError when the file cannot
     be read or its header is wrong; bad rows are reported, not raised. `progress(rows_done, rows_total)`
     is called after each chunk is checked, outside any transaction (so it may commit).
     """
-    begun = start("orders", source=source, name=name, skip_invalid=skip_invalid, dry_run=dry_run,
-                  chunk_rows=chunk_rows, now=now)  # fmt: skip
+    begun = start("orders", source=source, **options)
     table, report, chunk_rows, now = begun.table, begun.report, begun.chunk_rows, begun.now
+    progress, dry_run = begun.progress, report.dry_run
     ORDERS.check_header(table.header)
     refs = _References.load(with_coupons="coupon" in table.header)
     seen, seen_coupons = SeenKeys(), SeenKeys()

@@ -21,20 +21,11 @@ from .common import max_length, stored_rows
 _INT_MAX = 2_147_483_647
 
 
-def groups_import(
-    *,
-    source,
-    name: str | None = None,
-    skip_invalid: bool = False,
-    dry_run: bool = False,
-    chunk_rows: int | None = None,
-    progress=None,
-    now=None,
-) -> ImportReport:
+def groups_import(*, source, **options) -> ImportReport:
     """Check every row of a groups file, then create new groups and update changed ones (by `code`)."""
-    begun = start("groups", source=source, name=name, skip_invalid=skip_invalid, dry_run=dry_run,
-                  chunk_rows=chunk_rows, now=now)  # fmt: skip
+    begun = start("groups", source=source, **options)
     table, report, chunk_rows, now = begun.table, begun.report, begun.chunk_rows, begun.now
+    progress, dry_run = begun.progress, report.dry_run
     present = set(table.header)
     users = dict(get_user_model().objects.values_list("username", "id"))
 

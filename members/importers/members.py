@@ -36,20 +36,11 @@ from . import MEMBERS
 from .common import max_length, stored_rows
 
 
-def members_import(
-    *,
-    source,
-    name: str | None = None,
-    skip_invalid: bool = False,
-    dry_run: bool = False,
-    chunk_rows: int | None = None,
-    progress=None,
-    now=None,
-) -> ImportReport:
+def members_import(*, source, **options) -> ImportReport:
     """Check every row of a members file, then create or update members (by `external_id`), their tags and groups."""
-    begun = start("members", source=source, name=name, skip_invalid=skip_invalid, dry_run=dry_run,
-                  chunk_rows=chunk_rows, now=now)  # fmt: skip
+    begun = start("members", source=source, **options)
     table, report, chunk_rows, now = begun.table, begun.report, begun.chunk_rows, begun.now
+    progress, skip_invalid, dry_run = begun.progress, report.skip_invalid, report.dry_run
     present = set(table.header)
     tags = dict(Tag.objects.values_list("code", "id"))
     groups = dict(Group.objects.values_list("code", "id"))
