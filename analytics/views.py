@@ -40,6 +40,15 @@ def _week_param(request, name: str, default):
         return default
 
 
+def _weeks_param(request) -> int:
+    """How many weeks a trend shows: one of TREND_WEEKS, 12 unless asked otherwise."""
+    try:
+        weeks = int(request.GET.get("weeks", 12))
+    except ValueError:
+        return 12
+    return weeks if weeks in TREND_WEEKS else 12
+
+
 @require_perms(VIEW_NUMBERS)
 def dashboard(request):
     """The group ranking for a week or any period; CSV/XLSX with `?export=csv|xlsx`."""
@@ -122,11 +131,7 @@ def group_detail(request, code: str):
     matrix of the chosen week, and the Markov forecast of its core members."""
     group = _group(code)
     last = _week_param(request, "week", selectors.last_complete_week())
-    try:
-        weeks = int(request.GET.get("weeks", 12))
-    except ValueError:
-        weeks = 12
-    weeks = weeks if weeks in TREND_WEEKS else 12
+    weeks = _weeks_param(request)
     trends = selectors.group_trends(group=group, last_week=last, weeks=weeks)
     labels = [w.label for w in trends.weeks]
     metrics = [w.metrics for w in trends.weeks]
@@ -216,11 +221,7 @@ def decomposition(request):
 def platform(request):
     """The platform over the last weeks: GMV and its factors, high-value groups and grades over time."""
     last = _week_param(request, "week", selectors.last_complete_week())
-    try:
-        weeks = int(request.GET.get("weeks", 12))
-    except ValueError:
-        weeks = 12
-    weeks = weeks if weeks in TREND_WEEKS else 12
+    weeks = _weeks_param(request)
     overview = selectors.platform_overview(last_week=last, weeks=weeks)
     labels = [w.label for w in overview]
     metrics = [w.metrics for w in overview]
