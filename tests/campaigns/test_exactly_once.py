@@ -49,9 +49,10 @@ def sweep_args(report, *extra):
 
 def test_two_concurrent_sweeps_deliver_ten_thousand_reminders_each_once(pg, tmp_path):
     seed_due_reminders(pg, 10_000)
-    start_at = str(time.time() + 3)
+    go = tmp_path / "go"
     reports = [tmp_path / "a.ids", tmp_path / "b.ids"]
-    workers = [spawn(pg, *sweep_args(report, "--batch", "200", "--start-at", start_at)) for report in reports]
+    workers = [spawn(pg, *sweep_args(report, "--batch", "200", "--start-when", str(go))) for report in reports]
+    start_together(go, workers)
     assert [worker.wait(timeout=180) for worker in workers] == [0, 0]
 
     a, b = (read_ids(report) for report in reports)
@@ -62,6 +63,14 @@ def test_two_concurrent_sweeps_deliver_ten_thousand_reminders_each_once(pg, tmp_
     assert fetch(pg, "SELECT status, count(*) FROM campaigns_reminder GROUP BY status") == [("sent", 10_000)]
     assert_each_sent_reminder_has_its_delivery(pg, 10_000)
     assert fetch(pg, "SELECT max(attempts) FROM campaigns_reminder") == [(1,)]
+
+
+def start_together(go, workers) -> None:
+    """Release the racers once each has imported Django and connected (a fixed start time lost the race on
+    a slow machine: one sweep was still starting when the other had delivered everything)."""
+    ready = wait_for(lambda: len(list(go.parent.glob(f"{go.name}.*.ready"))) == len(workers), timeout=120)
+    assert ready, [worker.poll() for worker in workers]
+    go.touch()
 
 
 def assert_each_sent_reminder_has_its_delivery(pg, count: int) -> None:
@@ -186,11 +195,12 @@ def test_reminders_due_while_redis_is_down_go_out_after_it_is_back_marked_late(p
 def test_two_workers_together_keep_a_robot_under_twenty_messages_a_minute(pg, tmp_path, webhook_server):
     seed_due_reminders(pg, 30, channel="webhook")
     extra = {"WECOM_ROBOT_WEBHOOK_URL": webhook_server.url}
-    start_at = str(time.time() + 3)
+    go = tmp_path / "go"
     workers = [
-        spawn(pg, *sweep_args(tmp_path / f"{name}.ids", "--batch", "5", "--start-at", start_at), **extra)
+        spawn(pg, *sweep_args(tmp_path / f"{name}.ids", "--batch", "5", "--start-when", str(go)), **extra)
         for name in ("a", "b")
     ]
+    start_together(go, workers)
     assert [worker.wait(timeout=120) for worker in workers] == [0, 0]
     assert len(webhook_server.received) == 20
     assert len(set(webhook_server.keys())) == 20
