@@ -4,6 +4,7 @@ Every variable is listed in `.env.example`. Production needs SECRET_KEY and ALLO
 DJANGO_DEBUG off the security settings default to what `manage.py check --deploy` asks for.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -45,6 +46,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
+    "axes",
+    "csp",
     # Our apps, from the ground floor up (docs/architecture.md); each imports only those listed before it.
     "core",
     "imports",
@@ -58,6 +61,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: static files keep their long cache and carry no policy; everything Django renders does.
+    "communityops.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "communityops.middleware.OrganisationLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Last, as axes asks: it turns a login that axes refused into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "communityops.urls"
@@ -110,6 +118,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# axes first: it refuses a locked-out login before any password is checked (communityops/logins.py).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -145,6 +155,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "communityops API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs describe the whole API: for logged-in users only, like the API itself.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -225,6 +237,44 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="communityops@localho
 # An import larger than this runs as a Celery task with a progress bar instead of inside the request.
 IMPORT_INLINE_MAX_BYTES = env.int("IMPORT_INLINE_MAX_BYTES", default=512 * 1024)
 
+# Login throttling (django-axes, communityops/logins.py). Failed logins are counted per username and per client
+# address over the lockout window; reaching either limit locks that username or address out for the window
+# (LOGIN_LOCKOUT_MINUTES; 0 = until an admin resets it: the admin's "access attempts", or `manage.py axes_reset`).
+# The per-address limit is higher because a whole office usually shares one address.
+LOGIN_FAILURES_PER_USER = env.int("LOGIN_FAILURES_PER_USER", default=5)
+LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=20)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=30)
+AXES_HANDLER = "communityops.logins.LoginThrottleHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own, not the pair
+AXES_FAILURE_LIMIT = "communityops.logins.failure_limit"  # per user; the handler scales the address's count onto it
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES) if LOGIN_LOCKOUT_MINUTES > 0 else None
+AXES_RESET_ON_SUCCESS = True  # LoginThrottleHandler clears only the user's own failures from that address
+AXES_CLIENT_IP_CALLABLE = "communityops.logins.client_ip"
+AXES_LOCKOUT_CALLABLE = "communityops.logins.lockout_response"
+AXES_VERBOSE = False  # no axes banner at every start; failures and lockouts are still logged (WARNING)
+
+# Content-Security-Policy (django-csp): the pages load only their own scripts, styles, fonts and images and
+# have no inline script, style or event handler (tests/communityops/test_security_headers.py looks).
+# What the vendored libraries need: Tabler's CSS draws its form controls with data: SVG images (img-src
+# data:); htmx runs without its injected <style> (htmx-config in base.html) and without eval (no hx-on,
+# no js: values); ECharts draws on a canvas and styles its tooltips through the DOM, which a CSP allows;
+# Swagger UI (the API docs) is served as the split view, its script a file, its inline <style> moved to
+# static/css/swagger.css; the Django admin needs nothing more.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -233,8 +283,14 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-if not DEBUG:
+# Behind a TLS-terminating reverse proxy (BEHIND_PROXY=1), trust its X-Forwarded-Proto for "is this HTTPS"
+# and its X-Forwarded-For for the client's address (login throttling). Without one, a client could send
+# either header itself: X-Forwarded-Proto would pass plain HTTP for HTTPS, X-Forwarded-For dodge the lockout.
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)

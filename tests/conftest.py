@@ -1,10 +1,28 @@
+import django.test
 import pytest
 from django.contrib.auth.models import Group as AuthGroup
 from django.contrib.auth.models import User
+from django.http import HttpRequest
 
 from core.roles import Role
 
 PASSWORD = "correct-horse-battery"
+
+
+class Client(django.test.Client):
+    """Django's test client, whose `login()` logs in as the login page does: through django-axes (login
+    throttling), which refuses an `authenticate()` call without the request it counts failures against."""
+
+    def login(self, **credentials) -> bool:
+        request = HttpRequest()
+        request.META["REMOTE_ADDR"] = "127.0.0.1"
+        return super().login(request=request, **credentials)
+
+
+@pytest.fixture
+def client() -> Client:
+    """pytest-django's `client`, with the `login()` above (`force_login` is unchanged)."""
+    return Client()
 
 
 @pytest.fixture
