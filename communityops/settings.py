@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "imports",
     "members",
     "campaigns",
+    "outreach",
     "analytics",
     "demo",
     "communityops",
