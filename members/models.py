@@ -155,6 +155,11 @@ class Group(models.Model):
         return self.name
 
     @property
+    def takes_new_members(self) -> bool:
+        """Legacy groups are being reorganised or dissolved: nobody is invited into one."""
+        return self.tier != self.Tier.LEGACY
+
+    @property
     def takes_campaigns(self) -> bool:
         """The rule of GroupQuerySet.taking_campaigns, for one group."""
         return self.tier != self.Tier.LEGACY

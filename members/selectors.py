@@ -32,15 +32,16 @@ def phone_for(user, member: Member) -> str:
     return mask_phone(member.phone)
 
 
-def pk_in(ids: Sequence[int]) -> Q:
-    """`pk IN ids` for any number of ids: a segment can hold 100k members, more than SQLite takes as query
-    parameters, so the list travels as one parameter (a JSON array on SQLite, an array on PostgreSQL)."""
+def pk_in(ids: Sequence[int], field: str = "pk") -> Q:
+    """`field IN ids` (the primary key by default) for any number of ids: a segment can hold 100k members, more
+    than SQLite takes as query parameters, so the list travels as one parameter (a JSON array on SQLite, an
+    array on PostgreSQL)."""
     ids = [int(i) for i in ids]
     if connection.vendor == "postgresql":
-        return Q(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ids]))
+        return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::bigint[])", [ids])})
     if connection.vendor == "sqlite":
-        return Q(pk__in=RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)]))
-    return Q(pk__in=ids)
+        return Q(**{f"{field}__in": RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])})
+    return Q(**{f"{field}__in": ids})
 
 
 def open_memberships_prefetch(to_attr: str = "open_memberships") -> Prefetch:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .filters import MemberFilter
-from .models import Member, SavedSelection
+from .models import Group, Member, Membership, SavedSelection
 from .permissions import DELETE_ANY_SELECTION
 
 
@@ -57,3 +60,46 @@ def selection_delete(*, selection: SavedSelection, by) -> None:
     if not can_delete_selection(by, selection):
         raise PermissionDenied
     selection.delete()
+
+
+class GroupsFull(ValidationError):
+    """No group of the pool has room for one more member."""
+
+
+@transaction.atomic
+def membership_invite(*, member: Member, groups: Sequence[Group]) -> Membership:
+    """Invite `member` to the first of `groups` (in order) with room, or return their open membership in one.
+
+    Room is capacity minus open (invited or active) memberships, counted under a lock on the group's row, so
+    two invitations at once cannot both take a group's last place. Legacy groups take no new members.
+    Raises GroupsFull, saying how full each group is, when none has room.
+    """
+    if not groups:
+        raise GroupsFull(_("No group to invite to: add a group to the list."))
+    ids = [group.pk for group in groups]
+    existing = Membership.objects.open().filter(member=member, group_id__in=ids).select_related("group").first()
+    if existing is not None:
+        return existing
+    locked = {group.pk: group for group in Group.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    fill = []
+    for pk in ids:
+        group = locked[pk]
+        taken = Membership.objects.open().filter(group=group).count()
+        if group.takes_new_members and taken < group.capacity:
+            return Membership.objects.create(member=member, group=group, status=Membership.Status.INVITED)
+        fill.append(f"{group.name} {taken}/{group.capacity}")
+    raise GroupsFull(
+        _("Every group of the list is full (%(fill)s): an operator must add a group with room.")
+        % {"fill": "，".join(fill)}
+    )
+
+
+@transaction.atomic
+def membership_mark_joined(*, membership: Membership, at=None) -> Membership:
+    """An invited member joined the group (the members import does the same from the file)."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.status == Membership.Status.INVITED:
+        membership.status = Membership.Status.ACTIVE
+        membership.joined_at = at or timezone.now()
+        membership.save(update_fields=["status", "joined_at"])
+    return membership

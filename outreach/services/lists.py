@@ -1,0 +1,155 @@
+"""Building a call list from a saved selection, splitting it among agents, reassigning, closing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members.models import Group, Membership, SavedSelection
+from members.selections import selection_members
+from members.selectors import pk_in
+
+from ..models import CallAttempt, CallList, CallListAgent, CallListGroup, CallTask, Script
+from ..split import Share, split_by_region, split_round_robin
+
+BULK = 5000
+MAX_RECENT_DAYS = 3650
+
+
+@dataclass
+class CallListSpec:
+    """What an operator chooses for a new list (the form, the demo and the bench fill one in)."""
+
+    name: str
+    selection: SavedSelection
+    groups: list[Group]
+    shares: list[Share]
+    split: str = CallList.Split.ROUND_ROBIN
+    script: Script | None = None
+    due_date: date | None = None
+    recent_days: int = 30
+    notes: list[str] = field(default_factory=list)
+
+
+def _check(spec: CallListSpec) -> None:
+    errors = {}
+    if not spec.name.strip():
+        errors["name"] = _("Give the list a name.")
+    if not spec.groups:
+        errors["groups"] = _("Choose at least one group to invite to.")
+    elif legacy := [group.name for group in spec.groups if not group.takes_new_members]:
+        errors["groups"] = _("Legacy groups take no new members: %(groups)s.") % {"groups": "、".join(legacy)}
+    if not spec.shares or not any(share.weight > 0 for share in spec.shares):
+        errors["agents"] = _("Choose at least one agent.")
+    if spec.split not in CallList.Split.values:
+        errors["split"] = _("Unknown split.")
+    if not 0 <= spec.recent_days <= MAX_RECENT_DAYS:
+        errors["recent_days"] = _("Between 0 and %(max)s days.") % {"max": MAX_RECENT_DAYS}
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def call_list_build(spec: CallListSpec, *, by, now=None) -> CallList:
+    """Freeze the selection's members now into tasks, leave out who is already in a group of the list or was
+    called within `recent_days` (counted), and split the rest among the agents."""
+    _check(spec)
+    now = now or timezone.now()
+    selected = selection_members(spec.selection, user=by).order_by()
+    rows = list(selected.values_list("pk", "region", "cumulative_purchase"))
+    ids = [pk for pk, _region, _purchase in rows]
+    in_group = set(
+        Membership.objects.open()
+        .filter(group__in=spec.groups)
+        .filter(pk_in(ids, "member_id"))
+        .values_list("member_id", flat=True)
+    )
+    called = set()
+    if spec.recent_days:
+        called = set(
+            CallAttempt.objects.filter(at__gte=now - timedelta(days=spec.recent_days))
+            .filter(pk_in(ids, "task__member_id"))
+            .values_list("task__member_id", flat=True)
+        )
+    kept = [row for row in rows if row[0] not in in_group and row[0] not in called]
+    # The best customers first, so that they are shared evenly and called first (expected value refines this).
+    kept.sort(key=lambda row: (-row[2], row[0]))
+
+    call_list = CallList.objects.create(
+        name=spec.name.strip(), selection=spec.selection, selection_query=spec.selection.query, script=spec.script,
+        split=spec.split, due_date=spec.due_date, recent_days=spec.recent_days, selected_count=len(rows),
+        skipped_in_group=len(in_group), skipped_recently_called=len(called - in_group), created_by=by,
+        created_at=now,
+    )  # fmt: skip
+    CallListGroup.objects.bulk_create(
+        CallListGroup(call_list=call_list, group=group, position=i) for i, group in enumerate(spec.groups)
+    )
+    CallListAgent.objects.bulk_create(
+        CallListAgent(call_list=call_list, agent_id=s.agent_id, weight=s.weight, regions=list(s.regions))
+        for s in spec.shares
+    )
+    agents = _split(call_list.split, kept, spec.shares)
+    CallTask.objects.bulk_create(
+        (
+            CallTask(call_list=call_list, member_id=pk, agent_id=agents.get(pk), created_at=now)
+            for pk, _region, _purchase in kept
+        ),
+        batch_size=BULK,
+    )
+    return call_list
+
+
+def _split(mode: str, rows, shares: list[Share]) -> dict[int, int]:
+    if mode == CallList.Split.SHARED:
+        return {}
+    if mode == CallList.Split.REGION:
+        return split_by_region([(pk, region) for pk, region, _purchase in rows], shares)
+    return split_round_robin([pk for pk, _region, _purchase in rows], shares)
+
+
+@transaction.atomic
+def call_list_reassign(*, call_list: CallList, away, to: list[Share]) -> int:
+    """Deal the away agent's unfinished tasks (a call left half-done included) among `to`; returns how many.
+
+    A call-back keeps its time: whoever takes it calls at the time the member asked for.
+    """
+    if not call_list.is_open:
+        raise ValidationError(_("This list is closed."))
+    to = [share for share in to if share.agent_id != away.pk and share.weight > 0]
+    if not to:
+        raise ValidationError({"to": _("Choose at least one other agent.")})
+    tasks = list(
+        CallTask.objects.select_for_update()
+        .filter(call_list=call_list, agent=away)
+        .unfinished()
+        .order_by(F("priority").desc(nulls_last=True), "pk")
+        .values_list("pk", flat=True)
+    )
+    for share in to:
+        CallListAgent.objects.get_or_create(call_list=call_list, agent_id=share.agent_id, defaults={"weight": 1})
+    dealt: dict[int, list[int]] = {}
+    for task_id, agent_id in split_round_robin(tasks, to).items():
+        dealt.setdefault(agent_id, []).append(task_id)
+    for agent_id, ids in dealt.items():
+        CallTask.objects.filter(pk_in(ids)).update(agent_id=agent_id, status=CallTask.Status.OPEN, claimed_at=None)
+    return len(tasks)
+
+
+@transaction.atomic
+def call_list_close(*, call_list: CallList, now=None) -> CallList:
+    """No more calls on this list: its open tasks stay as they are (counted as not called)."""
+    call_list = CallList.objects.select_for_update().get(pk=call_list.pk)
+    if call_list.is_open:
+        call_list.status = CallList.Status.CLOSED
+        call_list.closed_at = now or timezone.now()
+        call_list.save(update_fields=["status", "closed_at"])
+        CallTask.objects.filter(call_list=call_list, status=CallTask.Status.CALLING).update(
+            status=CallTask.Status.OPEN, claimed_at=None
+        )
+    return call_list
