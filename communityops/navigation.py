@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from core.access import can
 from imports.permissions import IMPORT_DATA
 from members.permissions import VIEW_GROUPS, VIEW_MEMBERS
+from outreach.permissions import VIEW_LISTS, WORK_TASKS
 
 VIEW_USERS = "auth.view_user"
 
@@ -63,7 +64,15 @@ class NavItem:
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("groups", _("Groups"), "members:group-list", "users-group", (VIEW_GROUPS,)),
     NavItem("members", _("Members"), "members:member-list", "users", (VIEW_MEMBERS,)),
-    NavItem("outreach", _("Call lists"), "outreach:calllist-list", "phone-call", ("outreach.view_calltask",)),
+    NavItem("calls", _("My calls"), "outreach:my-calls", "phone-call", (WORK_TASKS,), match=("/calls/",)),
+    NavItem(
+        "outreach",
+        _("Call lists"),
+        "outreach:calllist-list",
+        "phone-call",
+        (VIEW_LISTS,),
+        match=("/call-lists/", "/scripts/", "/phone-audit/"),
+    ),
     NavItem(
         "campaigns",
         _("Campaigns"),
