@@ -7,8 +7,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.forms import DateTimeLocalInput, StyledMixin
+from campaigns.forms import DateTimeLocalInput
 from core.roles import Role
+from core.styling import StyledMixin
 from core.users import user_display_name
 from members.models import Group, SavedSelection, Tag
 from members.selectors import region_choices

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import questionnaire_views, views
 
 app_name = "outreach"
 
@@ -23,4 +23,20 @@ urlpatterns = [
     path("scripts/new/", views.script_edit, name="script-create"),
     path("scripts/<int:pk>/", views.script_edit, name="script-edit"),
     path("phone-audit/", views.phone_audit, name="phone-audit"),
+    path("questionnaires/", questionnaire_views.questionnaire_list, name="questionnaire-list"),
+    path("questionnaires/new/", questionnaire_views.questionnaire_edit, name="questionnaire-create"),
+    path("questionnaires/<int:pk>/", questionnaire_views.questionnaire_detail, name="questionnaire-detail"),
+    path("questionnaires/<int:pk>/edit/", questionnaire_views.questionnaire_edit, name="questionnaire-edit"),
+    path(
+        "calls/tasks/<int:pk>/questionnaires/<int:questionnaire_pk>/",
+        questionnaire_views.task_questionnaire,
+        name="task-questionnaire",
+    ),
+    path(
+        "calls/tasks/<int:pk>/questionnaires/<int:questionnaire_pk>/link/",
+        questionnaire_views.task_questionnaire_link,
+        name="task-questionnaire-link",
+    ),
+    # The member's page: public, from a personal link.
+    path("q/<str:token>/", questionnaire_views.public_questionnaire, name="public-questionnaire"),
 ]

@@ -17,8 +17,9 @@ from core.dates import local_midnight
 
 from . import exports, phones, selectors, services, stats
 from .forms import CallListForm, OutcomeForm, ReassignForm, ScriptForm
-from .models import CallList, CallTask, PhoneReveal, Script
+from .models import CallList, CallTask, PhoneReveal, Questionnaire, Script
 from .permissions import (
+    FILL_QUESTIONNAIRE,
     MANAGE_LISTS,
     MANAGE_SCRIPTS,
     VIEW_CALLS,
@@ -114,6 +115,7 @@ def _workspace(request, task, form, status=200):
         "codebook": selectors.codebook(),
         "progress": selectors.progress(task.call_list.tasks.filter(agent=request.user)),
         "history": task.calls.select_related("agent").order_by("-at")[:10],
+        "questionnaires": Questionnaire.objects.filter(is_active=True) if can(request.user, FILL_QUESTIONNAIRE) else [],
     }
     return render(request, "outreach/workspace.html", context, status=status)
 

@@ -3,8 +3,9 @@ every full phone number shown."""
 
 from .audit import PhoneReveal
 from .calls import CallAttempt, CallList, CallListAgent, CallListGroup, CallTask, CallTaskQuerySet, Script
+from .questionnaires import Answer, Choice, Question, Questionnaire, QuestionnaireLink, Response
 
 __all__ = [
-    "CallAttempt", "CallList", "CallListAgent", "CallListGroup", "CallTask", "CallTaskQuerySet", "PhoneReveal",
-    "Script",
+    "Answer", "CallAttempt", "CallList", "CallListAgent", "CallListGroup", "CallTask", "CallTaskQuerySet", "Choice",
+    "PhoneReveal", "Question", "Questionnaire", "QuestionnaireLink", "Response", "Script",
 ]  # fmt: skip
