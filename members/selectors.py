@@ -12,13 +12,14 @@ from django.db.models.expressions import RawSQL
 from .models import Group, Member, Membership, Tag
 from .permissions import VIEW_PHONES
 from .phones import mask_phone, national_digits
+from .signals import phone_shown
 
 
 def can_see_phone(user, member: Member | None = None) -> bool:
     """May `user` see `member`'s full phone number? Admins (members.view_phone) may see every one.
 
-    The outreach work extends this: an agent sees the number of a member whose call task they are working.
-    Keep every decision about full numbers here, so masking cannot be forgotten in one page.
+    The base case of the rule whose home is `outreach.phones`: there, an agent also sees the number of the
+    member they are calling, on that call only. Pages of this floor show numbers only through `phone_for`.
     """
     return bool(user and user.is_authenticated and user.has_perm(VIEW_PHONES))
 
@@ -28,6 +29,7 @@ def phone_for(user, member: Member) -> str:
     if not member.phone:
         return ""
     if can_see_phone(user, member):
+        phone_shown.send(sender=Member, user=user, member=member)
         return national_digits(member.phone)
     return mask_phone(member.phone)
 

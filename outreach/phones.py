@@ -1,8 +1,9 @@
 """Whose full phone number a user may see, and the record of every time one is shown or dialled.
 
 The one home of the rule: an agent sees the number of the member on the task they are calling, and only
-there; admins (members.view_phone) see every number (members.selectors.phone_for); everyone else sees it
-masked. Every full number this app shows is written to the audit (PhoneReveal) in the same request.
+there; admins (members.view_phone) see every number (the base case, `members.selectors.can_see_phone`);
+everyone else sees it masked. Every full number shown is written to the audit (PhoneReveal) in the same
+request: here directly, on the members' pages through the `members.signals.phone_shown` signal.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 
 from core.access import can
-from members.phones import national_digits
-from members.selectors import phone_for
+from members.phones import mask_phone, national_digits
+from members.selectors import can_see_phone
 
 from .models import CallTask, PhoneReveal
 from .permissions import WORK_TASKS
@@ -32,14 +33,15 @@ def task_phone(user, task: CallTask, *, action: str = PhoneReveal.Action.VIEW) -
     member = task.member
     if not member.phone:
         return "", False
-    if can_see_task_phone(user, task):
+    if can_see_task_phone(user, task) or can_see_phone(user, member):
         PhoneReveal.objects.create(user=user, member=member, task=task, action=action)
         return national_digits(member.phone), True
-    shown = phone_for(user, member)
-    full = shown == national_digits(member.phone)
-    if full:
-        PhoneReveal.objects.create(user=user, member=member, task=task, action=action)
-    return shown, full
+    return mask_phone(member.phone), False
+
+
+def record_phone_shown(sender, *, user, member, **kwargs) -> None:
+    """members.signals.phone_shown: a full number shown on a page of a lower floor (an admin's member page)."""
+    PhoneReveal.objects.create(user=user, member=member, action=PhoneReveal.Action.VIEW)
 
 
 def record_dial(user, task: CallTask) -> None:

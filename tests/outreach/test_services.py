@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Reminder
@@ -183,3 +184,15 @@ def test_reassigning_an_away_agents_tasks_and_closing(operator, chengdu):
     assert call_list.tasks.filter(agent=second).count() == 3
     call_list_close(call_list=call_list)
     assert task_claim_next(agent=first) is None
+
+
+def test_a_full_number_on_an_admins_member_page_is_audited_and_a_masked_one_is_not(client, admin_user, operator):
+    member = MemberFactory()
+    client.force_login(admin_user)
+    client.get(reverse("members:member-detail", args=[member.pk]))
+    assert list(PhoneReveal.objects.values_list("user", "member", "task", "action")) == [
+        (admin_user.pk, member.pk, None, "view")
+    ]
+    client.force_login(operator)
+    client.get(reverse("members:member-detail", args=[member.pk]))
+    assert PhoneReveal.objects.count() == 1
