@@ -24,23 +24,56 @@ from .selectors import can_see_phone, members_in_open_group, pk_in, region_choic
 _DIGITS = re.compile(r"\D")
 
 
+class RegionsField(forms.MultipleChoiceField):
+    """Regions offered from the data, but any region name accepted: a saved selection that excludes 攀枝花
+    must stay valid when no member from 攀枝花 is left."""
+
+    def valid_value(self, value) -> bool:
+        return 0 < len(str(value)) <= Member._meta.get_field("region").max_length
+
+
+class RegionsFilter(django_filters.MultipleChoiceFilter):
+    field_class = RegionsField
+
+
 class MemberFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
         label=_("Search"),
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name, store, ID or WeChat nickname")}),
     )
-    region = django_filters.ChoiceFilter(choices=(), label=_("Region"), empty_label=_("All regions"))
+    region = RegionsFilter(choices=(), method="filter_region", label=_("Regions"))
+    region_exclude = RegionsFilter(choices=(), method="filter_region_exclude", label=_("Except regions"))
     tags = django_filters.ModelMultipleChoiceFilter(
         queryset=Tag.objects.select_related("category"),
         method="filter_tags",
-        label=_("Tags (any of)"),
+        label=_("Tags"),
+    )
+    tags_match = django_filters.ChoiceFilter(
+        choices=(("all", _("All of the chosen tags")),),
+        method="filter_nothing",
+        label=_("Match"),
+        empty_label=_("Any of the chosen tags"),
+    )
+    tags_none = django_filters.ModelMultipleChoiceFilter(
+        queryset=Tag.objects.select_related("category"),
+        method="filter_tags_none",
+        label=_("Without the tags"),
+    )
+    referred = django_filters.ChoiceFilter(
+        choices=(("yes", _("Referred by a member")), ("no", _("Not referred"))),
+        method="filter_referred",
+        label=_("Referral"),
+        empty_label=_("Referred or not"),
     )
     group = django_filters.ModelChoiceFilter(
         queryset=Group.objects.order_by("name"), method="filter_group", label=_("Group"), empty_label=_("All groups")
     )
     tier = django_filters.ChoiceFilter(
-        choices=Group.Tier.choices, method="filter_tier", label=_("Group tier"), empty_label=_("All tiers")
+        choices=Group.Tier.choices, method="filter_tier", label=_("In a group of tier"), empty_label=_("All tiers")
+    )
+    not_tier = django_filters.ChoiceFilter(
+        choices=Group.Tier.choices, method="filter_not_tier", label=_("In no group of tier"), empty_label="—"
     )
     segment = django_filters.ChoiceFilter(
         choices=(),
@@ -80,7 +113,9 @@ class MemberFilter(django_filters.FilterSet):
     def __init__(self, *args, regions: list[tuple[str, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         # Regions come from the data, read when the form is built (not at import time) unless given.
-        self.filters["region"].extra["choices"] = region_choices() if regions is None else regions
+        regions = region_choices() if regions is None else regions
+        self.filters["region"].extra["choices"] = regions
+        self.filters["region_exclude"].extra["choices"] = regions
         self.filters["segment"].extra["choices"] = segments.choices() if segments.available() else ()
         if self.can_search_phone:
             self.filters["q"].field.widget.attrs["placeholder"] = _("Name, store, ID, WeChat nickname or phone")
@@ -104,17 +139,48 @@ class MemberFilter(django_filters.FilterSet):
             condition |= Q(phone__contains=digits)
         return queryset.filter(condition)
 
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(region__in=value) if value else queryset
+
+    def filter_region_exclude(self, queryset, name, value):
+        return queryset.exclude(region__in=value) if value else queryset
+
+    def filter_nothing(self, queryset, name, value):
+        """`tags_match` only changes how `tags` reads (filter_tags)."""
+        return queryset
+
     def filter_tags(self, queryset, name, value):
+        """Any of the tags; all of them with tags_match=all."""
         if not value:
             return queryset
         through = Member.tags.through
+        if self.form.cleaned_data.get("tags_match") == "all":
+            for tag in value:
+                queryset = queryset.filter(Exists(through.objects.filter(member_id=OuterRef("pk"), tag=tag)))
+            return queryset
         return queryset.filter(Exists(through.objects.filter(member_id=OuterRef("pk"), tag__in=value)))
+
+    def filter_tags_none(self, queryset, name, value):
+        if not value:
+            return queryset
+        through = Member.tags.through
+        return queryset.exclude(Exists(through.objects.filter(member_id=OuterRef("pk"), tag__in=value)))
+
+    def filter_referred(self, queryset, name, value):
+        if value == "yes":
+            return queryset.filter(referred_by__isnull=False)
+        if value == "no":
+            return queryset.filter(referred_by__isnull=True)
+        return queryset
 
     def filter_group(self, queryset, name, value):
         return queryset.filter(members_in_open_group(pk=value.pk)) if value else queryset
 
     def filter_tier(self, queryset, name, value):
         return queryset.filter(members_in_open_group(tier=value)) if value else queryset
+
+    def filter_not_tier(self, queryset, name, value):
+        return queryset.exclude(members_in_open_group(tier=value)) if value else queryset
 
     def filter_segment(self, queryset, name, value):
         """A segment is per group: of the group filtered on, else of the tier's groups, else of any group."""
