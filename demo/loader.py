@@ -18,6 +18,7 @@ from core.money import ZERO, yuan
 from members.models import Group, Member
 from members.services import selection_save
 
+from .outreach import create_outreach
 from .people import (
     create_codebook,
     create_groups,
@@ -60,6 +61,7 @@ STEPS: list[Callable[[Demo], None]] = [
     finish_members,
     apply_playbooks,
     save_selections,
+    create_outreach,
 ]
 
 

@@ -68,11 +68,13 @@ class GroupsFull(ValidationError):
 
 @transaction.atomic
 def membership_invite(*, member: Member, groups: Sequence[Group]) -> Membership:
-    """Invite `member` to the first of `groups` (in order) with room, or return their open membership in one.
+    """Invite `member` to the first of `groups` with room, or return their open membership in one.
 
-    Room is capacity minus open (invited or active) memberships, counted under a lock on the group's row, so
-    two invitations at once cannot both take a group's last place. Legacy groups take no new members.
-    Raises GroupsFull, saying how full each group is, when none has room.
+    The groups of the member's own region come first (a province-wide list invites a 成都 pharmacy to the
+    成都 group of its pool), then the others in the order given. Room is capacity minus open (invited or
+    active) memberships, counted under a lock on the group's row, so two invitations at once cannot both take
+    a group's last place. Legacy groups take no new members. Raises GroupsFull, saying how full each group
+    is, when none has room.
     """
     if not groups:
         raise GroupsFull(_("No group to invite to: add a group to the list."))
@@ -82,7 +84,8 @@ def membership_invite(*, member: Member, groups: Sequence[Group]) -> Membership:
         return existing
     locked = {group.pk: group for group in Group.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
     fill = []
-    for pk in ids:
+    own_region = [pk for pk in ids if member.region and locked[pk].region == member.region]
+    for pk in own_region + [pk for pk in ids if pk not in own_region]:
         group = locked[pk]
         taken = Membership.objects.open().filter(group=group).count()
         if group.takes_new_members and taken < group.capacity:

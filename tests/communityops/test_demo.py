@@ -171,9 +171,37 @@ def test_demo_saved_selections_each_hold_members(demo):
     from members.selections import selection_members
 
     selections = list(SavedSelection.objects.all())
-    assert len(selections) == 3
+    assert len(selections) == 4
     for selection in selections:
         assert selection_members(selection).exists(), selection.name
+
+
+def test_demo_has_two_agents_calling_sichuan_pharmacies_with_yesterdays_numbers(demo):
+    from campaigns.models import Reminder
+    from outreach.models import CallList, Response, Script
+    from outreach.stats import call_stats
+
+    call_list = CallList.objects.get()
+    agents = {entry.agent.username for entry in call_list.crew.all()}
+    assert agents == {"kefu", "kefu2"}
+    regions = set(call_list.tasks.values_list("member__region", flat=True))
+    assert regions
+    assert not regions & set(demo_story.EXCLUDED_REGIONS)
+    assert set(call_list.tasks.filter(agent__username="kefu").values_list("member__region", flat=True)) >= {"成都市"}
+    per_agent = {
+        row.agent_name: row.numbers for row in call_stats(call_list=call_list) if row.day is None and row.agent_id
+    }
+    assert len(per_agent) == 2
+    for numbers in per_agent.values():
+        assert numbers.called >= 25
+        assert 0 < numbers.accepted < numbers.connected <= numbers.called
+        assert 0 < numbers.joined <= numbers.accepted
+    assert Reminder.objects.filter(key__startswith="outreach:callback:", assignee__username__in=agents).exists()
+    assert Script.objects.filter(tags__isnull=False).exists()
+    assert Response.objects.filter(via="call").exists()
+    invited = call_list.tasks.filter(outcome="accepted").select_related("member", "invited_to")
+    same_region = [t for t in invited if t.invited_to.region == t.member.region]
+    assert same_region, "members of a region with a VIP group in the pool are invited to it"
 
 
 def test_demo_gives_one_login_per_role(demo):

@@ -196,3 +196,13 @@ def test_a_full_number_on_an_admins_member_page_is_audited_and_a_masked_one_is_n
     client.force_login(operator)
     client.get(reverse("members:member-detail", args=[member.pk]))
     assert PhoneReveal.objects.count() == 1
+
+
+def test_an_accepted_member_goes_to_the_group_of_their_region_first(operator, agent):
+    MemberFactory(region="四川/绵阳")
+    anywhere, mianyang = GroupFactory(region="四川"), GroupFactory(region="四川/绵阳")
+    build_list(by=operator, agents=[agent], query="region=四川/绵阳", groups=[anywhere, mianyang])
+    task = task_claim_next(agent=agent)
+    call_record(task=task, agent=agent, outcome=CallTask.Outcome.ACCEPTED)
+    task.refresh_from_db()
+    assert task.invited_to == mianyang
