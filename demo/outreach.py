@@ -102,8 +102,9 @@ def _yesterdays_calls(demo: Demo, call_list: CallList, questionnaire: Questionna
                 _answer(demo, questionnaire, task, agent, at)
             callback_at = None
             if outcome == CallTask.Outcome.CALLBACK:
-                callback_at = demo.local(day + dt.timedelta(days=1), dt.time(rng.choice([10, 14, 16]), 0))
-                callback_at = max(callback_at, demo.now + dt.timedelta(hours=1))
+                # Promised for today or the next days: those already due come first in the agent's queue.
+                later = day + dt.timedelta(days=rng.randint(1, 3))
+                callback_at = demo.local(later, dt.time(rng.choice([10, 14, 16]), 0))
             notes = {
                 CallTask.Outcome.DECLINED: rng.choice(["已有固定供货商", "店里不用微信群", "嫌起订量高"]),
                 CallTask.Outcome.CALLBACK: rng.choice(["正在看店，下午再打", "老板不在，明天上午找老板", ""]),

@@ -9,6 +9,7 @@ import xlsxwriter
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.users import user_display_name
 
@@ -41,7 +42,7 @@ def stats_xlsx(rows: list[StatsRow], *, filename: str) -> HttpResponse:
     sheet = book.add_worksheet(_("Calls")[:31])
     bold = book.add_format({"bold": True, "bg_color": "#eef3fb", "border": 1})
     percent = book.add_format({"num_format": "0.0%"})
-    headers = [_("Day"), _("Agent"), _("Called"), _("Connected"), _("Accepted"), _("Joined"),
+    headers = [_("Day"), _("Agent"), _("Called"), _("Connected"), _("Accepted"), pgettext("call outcome", "Joined"),
                _("Invitation conversion"), _("Join rate")]  # fmt: skip
     _write_row(sheet, 0, headers, [bold] * len(headers))
     formats = [None] * 6 + [percent, percent]

@@ -62,13 +62,23 @@ class CallListForm(StyledMixin, forms.Form):
         self.agents = list(agents_queryset())
         regions = region_choices()
         for agent in self.agents:
-            self.fields[f"agent_{agent.pk}"] = forms.BooleanField(label=user_display_name(agent), required=False)
+            self.fields[f"agent_{agent.pk}"] = forms.BooleanField(
+                label=user_display_name(agent),
+                required=False,
+                widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+            )
             self.fields[f"weight_{agent.pk}"] = forms.IntegerField(
-                label=_("Weight"), min_value=1, max_value=MAX_WEIGHT, initial=1, required=False
+                label=_("Weight"),
+                min_value=1,
+                max_value=MAX_WEIGHT,
+                initial=1,
+                required=False,
+                widget=forms.NumberInput(attrs={"class": "form-control co-input-narrow"}),
             )
             self.fields[f"regions_{agent.pk}"] = forms.MultipleChoiceField(
-                label=_("Regions"), choices=regions, required=False
-            )
+                label=_("Regions"), choices=regions, required=False,
+                widget=forms.SelectMultiple(attrs={"class": "form-select co-multi", "size": 4}),
+            )  # fmt: skip
 
     def agent_rows(self):
         """(agent, checkbox, weight, regions) bound fields for the template's table."""

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.money import MoneyField
 from members.models import Group, Member, SavedSelection, Tag
@@ -33,8 +34,8 @@ class CallList(models.Model):
     """A list of members to call, frozen from a saved selection when it was built, split among agents."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", pgettext_lazy("call list", "Open")
+        CLOSED = "closed", pgettext_lazy("call list", "Closed")
 
     class Split(models.TextChoices):
         ROUND_ROBIN = "round_robin", _("Round robin, by weight")
