@@ -15,6 +15,13 @@ the menu never offers a 403. tests/members/test_roles.py proves the matrix:
 | saved selections: open    | members.view_savedselection| yes      | yes   | yes     | yes   |
 | saved selections: save    | members.add_savedselection | yes      | no    | yes     | yes   |
 | saved selections: delete  | own, or delete_savedselection | own   | no    | own     | any   |
+| codebook: read / edit     | members.view_tag / add_tag | edit     | read  | read    | edit  |
+| my calls, the workspace   | outreach.work_calltask (own tasks only) | no | yes | no | yes |
+| call lists, scripts       | outreach.view_calllist / change_calllist | edit | no | read | edit |
+| per-agent call numbers    | outreach.view_callattempt  | yes      | no    | yes     | yes   |
+| phone audit               | outreach.view_phonereveal  | no       | no    | yes     | yes   |
+| questionnaires: edit      | outreach.change_questionnaire | yes   | no    | no      | yes   |
+| a member's questionnaire  | public, from a personal link (expires, works once) | | | |  |
 | later pages (menu)        | see NAV_ITEMS below        |          |       |         |       |
 | Django admin              | is_staff                   | no       | no    | no      | yes   |
 
@@ -58,7 +65,7 @@ class NavItem:
 
 
 # The main menu, in order. Roles see what their permissions allow:
-# operator: 群, 客户, 活动, 待办, 数据, 复盘, 导入; agent: 客户, 群, 外呼;
+# operator: 群, 客户, 外呼, 活动, 待办, 数据, 复盘, 导入; agent: 群, 客户, 我的外呼;
 # manager: 群, 客户, 活动 (read-only), 数据, 复盘; admin: everything, plus users and the Django admin (user menu).
 # The permission of an entry is the one its page's view requires, so the menu never offers a 403.
 NAV_ITEMS: tuple[NavItem, ...] = (

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Max, Prefetch, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from campaigns.models import Order
 from members import segments
@@ -178,3 +179,24 @@ def crew_progress(call_list: CallList, *, now=None) -> list[CrewRow]:
     if unassigned.exists():
         rows.append(CrewRow(None, 0, [], progress(unassigned, now=now)))
     return rows
+
+
+def callback_presets(*, now=None) -> list[tuple[str, str]]:
+    """(label, value for a datetime-local field) of the call-back times agents pick most, in the organisation's
+    zone: in an hour (rounded up to five minutes), this afternoon at 17:00 while it is ahead, tomorrow 10:00
+    and 15:00."""
+    local = timezone.localtime(now or timezone.now())
+    in_an_hour = local + dt.timedelta(hours=1)
+    in_an_hour += dt.timedelta(minutes=(-in_an_hour.minute) % 5, seconds=-in_an_hour.second,
+                               microseconds=-in_an_hour.microsecond)  # fmt: skip
+    tomorrow = local.date() + dt.timedelta(days=1)
+    at = dt.datetime.combine
+    options = [(_("In an hour"), in_an_hour)]
+    afternoon = local.replace(hour=17, minute=0, second=0, microsecond=0)
+    if afternoon - local >= dt.timedelta(hours=1, minutes=30):
+        options.append((_("Today 17:00"), afternoon))
+    options += [
+        (_("Tomorrow 10:00"), at(tomorrow, dt.time(10, 0), tzinfo=local.tzinfo)),
+        (_("Tomorrow 15:00"), at(tomorrow, dt.time(15, 0), tzinfo=local.tzinfo)),
+    ]
+    return [(str(label), moment.strftime("%Y-%m-%dT%H:%M")) for label, moment in options]

@@ -115,6 +115,7 @@ def _workspace(request, task, form, status=200):
         "codebook": selectors.codebook(),
         "progress": selectors.progress(task.call_list.tasks.filter(agent=request.user)),
         "history": task.calls.select_related("agent").order_by("-at")[:10],
+        "callback_presets": selectors.callback_presets(),
         "questionnaires": Questionnaire.objects.filter(is_active=True) if can(request.user, FILL_QUESTIONNAIRE) else [],
     }
     return render(request, "outreach/workspace.html", context, status=status)

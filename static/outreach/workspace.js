@@ -36,7 +36,9 @@
     input.checked = true;
     showCallback();
     if (input.value === "callback" && callbackInput) {
-      callbackInput.focus();
+      // The presets first: a time is then one Enter away (the field itself stays a Tab away).
+      var preset = callbackField.querySelector("[data-co-callback]");
+      (preset || callbackInput).focus();
     } else {
       input.focus();
     }
@@ -85,6 +87,23 @@
   if (copyButton) {
     copyButton.addEventListener("click", copyScript);
   }
+  if (callbackField) {
+    var presets = callbackField.querySelectorAll("[data-co-callback]");
+    presets.forEach(function (button, index) {
+      button.addEventListener("click", function () {
+        callbackInput.value = button.dataset.coCallback;
+        presets.forEach(function (other) { other.classList.toggle("btn-primary", other === button); });
+        form.querySelector('button[value="next"]').focus();
+      });
+      button.addEventListener("keydown", function (event) {
+        var step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+        if (step) {
+          event.preventDefault();
+          presets[(index + step + presets.length) % presets.length].focus();
+        }
+      });
+    });
+  }
   if (form) {
     outcomes.forEach(function (input) { input.addEventListener("change", showCallback); });
     showCallback();
@@ -122,4 +141,5 @@
       copyScript();
     }
   });
+  root.dataset.ready = "1";  // the keys work from here on (tests wait for it)
 })();

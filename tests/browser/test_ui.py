@@ -22,7 +22,7 @@ TIMEOUT_MS = 20_000
 ROLES = {
     # role: (start page after login, may see full phone numbers)
     Role.OPERATOR: ("members:group-list", False),
-    Role.AGENT: ("members:member-list", False),
+    Role.AGENT: ("outreach:my-calls", False),
     Role.MANAGER: ("members:group-list", False),
     Role.ADMIN: ("members:group-list", True),
 }

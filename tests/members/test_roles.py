@@ -152,7 +152,7 @@ def test_roles_user_without_role_gets_403_on_home(client, db):
         (Role.OPERATOR, "members:group-list"),
         (Role.MANAGER, "members:group-list"),
         (Role.ADMIN, "members:group-list"),
-        (Role.AGENT, "members:member-list"),
+        (Role.AGENT, "outreach:my-calls"),
     ],
 )
 def test_roles_home_sends_each_role_to_its_start_page(client, db, role, landing):
