@@ -17,6 +17,9 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# bin/demo runs the production settings with DEMO_MODE=1 (plain HTTP on this machine, the filesystem broker);
+# "production" below means DEBUG off and not the demo.
+DEMO_MODE = env.bool("DEMO_MODE", default=False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 # Without a secret, commands that serve nothing (migrate, makemigrations, imports) still run on a
@@ -152,6 +155,11 @@ SPECTACULAR_SETTINGS = {
 
 # Celery: Redis when CELERY_BROKER_URL names it; otherwise a filesystem broker that needs nothing installed.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+# In production the web server, the worker and beat refuse the filesystem broker (communityops/checks.py):
+# kombu's filesystem transport cannot drive Celery's event loop, so the worker runs billiard's blocking pool,
+# whose processes take turns on one locked pipe; a pool process killed while it holds the lock (kill -9, the
+# out-of-memory killer) leaves the worker receiving tasks it never runs, for good. Redis has no such lock.
+BROKER_NOT_FOR_PRODUCTION = CELERY_BROKER_URL.startswith("filesystem://") and not DEBUG and not DEMO_MODE
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("out", "processed", "control"):
@@ -187,7 +195,7 @@ CELERY_BEAT_SCHEDULE["campaigns-tick"] = {
 # analytics: absorb imported or changed orders in the worker, so page requests find the numbers fresh.
 CELERY_BEAT_SCHEDULE["analytics-refresh"] = {"task": "analytics.refresh", "schedule": 300.0}
 # The demo (bin/demo) adds orders to its running flash campaign every minute, so the live page moves.
-if env.bool("DEMO_MODE", default=False):
+if DEMO_MODE:
     CELERY_BEAT_SCHEDULE["demo-live-tick"] = {"task": "demo.live_tick", "schedule": 60.0}
 
 # Business thresholds: organisation settings, this is their one home (docs/metrics.md defines them).
