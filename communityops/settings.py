@@ -180,6 +180,13 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60 * 60
+if not CELERY_BROKER_URL.startswith("filesystem://"):
+    # Redis hands a task whose worker died (acks late) to another worker after the visibility timeout; it must
+    # outlast the longest task, or a long import would be handed out a second time while it still runs.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 10 * 60}
+# A worker that loses the broker connection cancels its running acks-late tasks: their messages go back to
+# the queue and run again once, rather than twice at the same time (Celery's default will be the same).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}

@@ -125,3 +125,15 @@ def test_the_demo_and_development_keep_the_filesystem_broker(tmp_path):
         "shell", "-c", "import communityops.wsgi", **{**PRODUCTION, "CELERY_BROKER_URL": "redis://r:6379/0"}
     )
     assert redis.returncode == 0, redis.stderr
+
+
+def test_redis_redelivers_a_dead_workers_task_only_after_the_longest_task_could_run(tmp_path):
+    shown = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; "
+        "print(s.CELERY_BROKER_TRANSPORT_OPTIONS['visibility_timeout'], s.CELERY_TASK_TIME_LIMIT)",
+        **{**PRODUCTION, "CELERY_BROKER_URL": "redis://r:6379/0", "COMMUNITYOPS_VAR_DIR": str(tmp_path)},
+    )
+    visibility_timeout, time_limit = map(int, shown.stdout.splitlines()[-1].split())
+    assert visibility_timeout > time_limit
