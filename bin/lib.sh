@@ -20,3 +20,65 @@ compile_messages() {
     (cd locale && DJANGO_SETTINGS_MODULE=communityops.settings_test \
         "$OLDPWD/.venv/bin/python" "$OLDPWD/manage.py" compilemessages -v 0)
 }
+
+# port_is_free HOST PORT: return when gunicorn could bind HOST:PORT; otherwise say which process listens
+# there (when /proc shows it: our own processes, or any as root) and exit 1. Needs .venv's Python only.
+port_is_free() {
+    .venv/bin/python - "$1" "$2" <<'PY' || exit 1
+import os
+import socket
+import sys
+
+host, port = sys.argv[1], int(sys.argv[2])
+try:
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+except socket.gaierror as error:
+    sys.exit(f"bin/demo: HOST={host}: {error}")
+with socket.socket(family, kind, proto) as probe:
+    # As gunicorn binds: SO_REUSEADDR, so the closing connections of a demo stopped a moment ago do not count.
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        probe.bind(address)
+        sys.exit(0)
+    except OSError as error:
+        reason = error.strerror
+
+
+def listening_inodes() -> set[str]:
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = open(table).read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":  # 0A: LISTEN
+                inodes.add(fields[9])
+    return inodes
+
+
+def holders(inodes: set[str]) -> list[str]:
+    found = []
+    wanted = {f"socket:[{inode}]" for inode in inodes}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if not any(os.readlink(f"/proc/{pid}/fd/{fd}") in wanted for fd in os.listdir(f"/proc/{pid}/fd")):
+                continue
+            command = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # gone, or another user's
+        found.append(f"pid {pid}: {' '.join(command.split())[:150]}")
+    return found
+
+
+who = holders(listening_inodes())
+lines = [f"bin/demo: {host}:{port} is taken ({reason}); nothing was started and no log was touched."]
+if who:
+    lines += ["It is held by:", *(f"  {holder}" for holder in who[:5])]
+else:
+    lines.append("The process that holds it is not visible to this user.")
+lines.append(f"Stop it (another bin/demo? press Ctrl-C in its terminal), or choose another port: PORT={port + 1} bin/demo")
+sys.exit("\n".join(lines))
+PY
+}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Case, Count, DateTimeField, F, Max, Min, Q, Sum, When
 from django.utils import timezone
 
 from core.money import ZERO, to_money
@@ -130,6 +130,18 @@ def reminder_inbox(*, user, now=None):
     """The user's reminders that are due and not yet done or skipped, oldest first."""
     now = now or timezone.now()
     return Reminder.objects.for_inbox(user, now=now).select_related("group", "campaign", "assignee")
+
+
+def reminder_backlog(*, now=None) -> dict:
+    """Reminders due and not yet sent: {"count", "waiting_since"}, the moment the longest-waiting one became the
+    sweep's to take (its due time, or its next attempt after a failed one, or the end of a dead worker's lease)."""
+    now = now or timezone.now()
+    since = Case(
+        When(status=Reminder.Status.SENDING, then=F("lease_until")),
+        default=F("next_attempt_at"),
+        output_field=DateTimeField(),
+    )
+    return Reminder.objects.awaiting_sweep(now=now).aggregate(count=Count("id"), waiting_since=Min(since))
 
 
 def reminder_upcoming(*, user, now=None, limit: int = 10):

@@ -24,6 +24,7 @@ the menu never offers a 403. tests/members/test_roles.py proves the matrix:
 | a member's questionnaire  | public, from a personal link (expires, works once) | | | |  |
 | later pages (menu)        | see NAV_ITEMS below        |          |       |         |       |
 | Django admin              | is_staff                   | no       | no    | no      | yes   |
+| system health (/health/)  | is_staff                   | no       | no    | no      | yes   |
 
 Agents see groups read-only (they need a group's name, tier and room left to invite a member), and a
 member's own groups on the member page, but not a group's roster nor anyone's orders.
@@ -66,7 +67,8 @@ class NavItem:
 
 # The main menu, in order. Roles see what their permissions allow:
 # operator: 群, 客户, 外呼, 活动, 待办, 数据, 复盘, 导入; agent: 群, 客户, 我的外呼;
-# manager: 群, 客户, 活动 (read-only), 数据, 复盘; admin: everything, plus users and the Django admin (user menu).
+# manager: 群, 客户, 活动 (read-only), 数据, 复盘; admin: everything, plus users, system health and the Django admin
+# (user menu).
 # The permission of an entry is the one its page's view requires, so the menu never offers a 403.
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("groups", _("Groups"), "members:group-list", "users-group", (VIEW_GROUPS,)),
@@ -97,6 +99,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
 # Entries of the user menu (top right), shown by the same rules.
 ADMIN_ITEMS: tuple[NavItem, ...] = (
     NavItem("users", _("Users"), "admin:auth_user_changelist", "user-cog", (VIEW_USERS,), staff=True),
+    NavItem("health", _("System health"), "health", "clock-exclamation", staff=True),
     NavItem("admin", _("Django admin"), "admin:index", "settings", staff=True),
 )
 
@@ -135,7 +138,7 @@ def menu_for(user, path: str = "") -> list[MenuEntry]:
 
 
 def admin_menu_for(user, path: str = "") -> list[MenuEntry]:
-    """The administration entries (users, Django admin) for `user`; empty for everyone but staff."""
+    """The administration entries (users, system health, Django admin) for `user`; empty for everyone but staff."""
     if not (user and user.is_authenticated):
         return []
     return _entries(ADMIN_ITEMS, user, path)

@@ -18,6 +18,9 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# bin/demo runs the production settings with DEMO_MODE=1 (plain HTTP on this machine, the filesystem broker);
+# "production" below means DEBUG off and not the demo.
+DEMO_MODE = env.bool("DEMO_MODE", default=False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 # Without a secret, commands that serve nothing (migrate, makemigrations, imports) still run on a
@@ -165,6 +168,11 @@ SPECTACULAR_SETTINGS = {
 
 # Celery: Redis when CELERY_BROKER_URL names it; otherwise a filesystem broker that needs nothing installed.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+# In production the web server, the worker and beat refuse the filesystem broker (communityops/checks.py):
+# kombu's filesystem transport cannot drive Celery's event loop, so the worker runs billiard's blocking pool,
+# whose processes take turns on one locked pipe; a pool process killed while it holds the lock (kill -9, the
+# out-of-memory killer) leaves the worker receiving tasks it never runs, for good. Redis has no such lock.
+BROKER_NOT_FOR_PRODUCTION = CELERY_BROKER_URL.startswith("filesystem://") and not DEBUG and not DEMO_MODE
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("out", "processed", "control"):
@@ -185,6 +193,13 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60 * 60
+if not CELERY_BROKER_URL.startswith("filesystem://"):
+    # Redis hands a task whose worker died (acks late) to another worker after the visibility timeout; it must
+    # outlast the longest task, or a long import would be handed out a second time while it still runs.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 10 * 60}
+# A worker that loses the broker connection cancels its running acks-late tasks: their messages go back to
+# the queue and run again once, rather than twice at the same time (Celery's default will be the same).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
@@ -200,7 +215,7 @@ CELERY_BEAT_SCHEDULE["campaigns-tick"] = {
 # analytics: absorb imported or changed orders in the worker, so page requests find the numbers fresh.
 CELERY_BEAT_SCHEDULE["analytics-refresh"] = {"task": "analytics.refresh", "schedule": 300.0}
 # The demo (bin/demo) adds orders to its running flash campaign every minute, so the live page moves.
-if env.bool("DEMO_MODE", default=False):
+if DEMO_MODE:
     CELERY_BEAT_SCHEDULE["demo-live-tick"] = {"task": "demo.live_tick", "schedule": 60.0}
 
 # Business thresholds: organisation settings, this is their one home (docs/metrics.md defines them).

@@ -14,6 +14,8 @@ os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 from .settings import *  # noqa: E402,F403
 
 CELERY_TASK_ALWAYS_EAGER = True
+# Tasks run eagerly: no broker is used, so the filesystem default is no risk here (communityops/checks.py).
+BROKER_NOT_FOR_PRODUCTION = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,12 +1,13 @@
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from core.access import can
+from core.access import can, require_staff
 from core.roles import Role, has_role
 from members.permissions import VIEW_GROUPS, VIEW_MEMBERS
 from outreach.permissions import WORK_TASKS
 
+from .health import worker_health
 from .navigation import menu_for
 
 
@@ -23,3 +24,12 @@ def home(request):
     if menu:
         return redirect(menu[0].url)
     raise PermissionDenied(_("Your account has no role yet. Ask an admin to give you one."))
+
+
+def health(request):
+    """The worker and reminder delivery at a glance, for admins (staff): a stalled worker shows here."""
+    require_staff(request.user)
+    htmx = getattr(request, "htmx", None)
+    partial = bool(htmx) and not htmx.history_restore_request and not htmx.boosted
+    template = "communityops/partials/_health.html" if partial else "communityops/health.html"
+    return render(request, template, {"health": worker_health()})

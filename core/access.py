@@ -35,3 +35,14 @@ def require_perms(*perms: str) -> Callable:
         return wrapped
 
     return decorator
+
+
+def is_staff(user) -> bool:
+    """Staff pages (the Django admin, the health page) are for active `is_staff` users only, whatever their role."""
+    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+
+
+def require_staff(user) -> None:
+    """Raise PermissionDenied (the 403 page) unless `user` is active staff."""
+    if not is_staff(user):
+        raise PermissionDenied

@@ -22,6 +22,14 @@ class ReminderQuerySet(models.QuerySet):
         """Still to be done by someone: not done, skipped or cancelled."""
         return self.filter(status__in=Reminder.OPEN_STATUSES)
 
+    def awaiting_sweep(self, *, now):
+        """Due and not yet sent: what a sweep would claim at `now` (`delivery.reminders_claim`, in SQL there) —
+        pending with its next attempt reached, or `sending` under a lease that ran out (its worker died)."""
+        return self.filter(
+            Q(status=Reminder.Status.PENDING, next_attempt_at__lte=now)
+            | Q(status=Reminder.Status.SENDING, lease_until__lt=now)
+        )
+
     def for_inbox(self, user, *, now):
         """What `user` should do now: due, delivered or failed to deliver, not yet done — theirs or nobody's."""
         return (

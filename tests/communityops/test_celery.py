@@ -149,7 +149,8 @@ def test_worker_consumes_a_task_from_redis(redis_server, var_dir):
 
 
 def test_worker_consumes_a_task_from_the_filesystem_broker(var_dir):
-    env = project_env(var_dir, f"sqlite:///{var_dir / 'communityops.sqlite3'}")
+    # The demo's worker: production settings refuse the filesystem broker outside the demo.
+    env = project_env(var_dir, f"sqlite:///{var_dir / 'communityops.sqlite3'}", DEMO_MODE="1")
     log = var_dir / "worker.log"
     broker = var_dir / "broker"
     for folder in ("out", "processed"):

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import time
 import urllib.parse
@@ -131,6 +132,38 @@ def test_demo_serves_with_worker_and_beat_and_stops_everything_on_ctrl_c(tmp_pat
             except ProcessLookupError:
                 pass
         demo.wait(timeout=30)
+
+
+def test_demo_refuses_a_taken_port_before_touching_logs_or_the_broker(tmp_path):
+    """A second bin/demo on the first one's port: it says who holds the port and leaves the first one's files."""
+    var = tmp_path / "var"
+    (var / "log").mkdir(parents=True)
+    logs = {name: f"the first demo's {name} log\n" for name in ("web", "worker", "beat")}
+    for name, text in logs.items():
+        (var / "log" / f"{name}.log").write_text(text)
+    with socket.socket() as first:  # the first demo's web server, as far as the port is concerned
+        first.bind(("127.0.0.1", 0))
+        first.listen()
+        port = first.getsockname()[1]
+        env = clean_env(PORT=str(port), COMMUNITYOPS_VAR_DIR=str(var))
+        second = subprocess.Popen(
+            ["bin/demo", "--no-setup"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, start_new_session=True,
+        )  # fmt: skip
+        try:
+            out, err = second.communicate(timeout=120)
+        finally:
+            if second.poll() is None:
+                os.killpg(second.pid, signal.SIGTERM)  # bin/demo stops what it started
+                second.communicate(timeout=60)
+    assert second.returncode == 1
+    assert f"127.0.0.1:{port} is taken" in err
+    assert f"pid {os.getpid()}: " in err  # this test's process holds it
+    assert f"PORT={port + 1} bin/demo" in err
+    assert "running" not in out
+    for name, text in logs.items():
+        assert (var / "log" / f"{name}.log").read_text() == text
+    assert sorted(path.name for path in var.iterdir()) == ["log"]  # no broker, no database, no static files
 
 
 # --- bin/system-packages: the apt-get step of bin/test, with dpkg-query and apt-get faked ----------

@@ -1,0 +1,242 @@
+"""A Celery worker that stops running tasks is noticed and restarted (bin/demo and communityops/watchdog.py).
+
+On the filesystem broker one pool process killed by SIGKILL (the out-of-memory killer, say) leaves the worker
+receiving tasks it never runs. The first tests drive the watchdog's logic on a simulated clock; the last one
+kills the pool of a real worker under a real bin/demo and waits for a task sent through the broker to run.
+"""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from celery import Celery
+
+from communityops.watchdog import STALLED, WorkerWatch, verdict
+from tests.communityops.test_celery import migrated_sqlite_file
+from tests.communityops.test_scripts import clean_env, process_groups
+from tests.servers import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = 1_800_000_000.0  # a wall-clock time for task start times
+
+
+# --- the verdict: stalled, or busy, or answering ----------------------------------------------------------
+
+
+def test_a_worker_that_answered_recently_is_not_judged():
+    assert not verdict(silent_for=5, stall_after=60, active=None, wall_now=NOW, time_limit=3600).stalled
+
+
+def test_a_silent_worker_running_no_task_is_stalled():
+    result = verdict(silent_for=61, stall_after=60, active={"demo@host": []}, wall_now=NOW, time_limit=3600)
+    assert result.stalled
+    assert "no task running" in result.reason
+
+
+def test_a_silent_worker_that_does_not_answer_remote_control_either_is_stalled():
+    result = verdict(silent_for=61, stall_after=60, active=None, wall_now=NOW, time_limit=3600)
+    assert result.stalled
+    assert "nor to remote control" in result.reason
+
+
+def test_a_silent_worker_busy_with_a_long_task_is_left_alone():
+    active = {"demo@host": [{"name": "imports.run", "time_start": NOW - 600}]}
+    result = verdict(silent_for=300, stall_after=60, active=active, wall_now=NOW, time_limit=3600)
+    assert not result.stalled
+    assert "imports.run" in result.reason
+
+
+def test_a_task_listed_past_the_time_limit_does_not_count_as_busy():
+    # The worker would have killed it at the time limit: still listed, it is as stuck as the pool.
+    active = {"demo@host": [{"name": "imports.run", "time_start": NOW - 3700}]}
+    assert verdict(silent_for=300, stall_after=60, active=active, wall_now=NOW, time_limit=3600).stalled
+
+
+# --- the watch loop, on a simulated clock -----------------------------------------------------------------
+
+
+class SimulatedWorker:
+    """Answers every ping sent before `stops_at` (simulated seconds); none after. Remote control says `active`."""
+
+    def __init__(self, *, stops_at: float, active=None):
+        self.now = 0.0
+        self.stops_at = stops_at
+        self.active = {"demo@host": []} if active is None else active
+        self.sent: list[tuple[float, str]] = []
+        self.inspections = 0
+        self.said: list[str] = []
+
+    def send(self, token: str) -> None:
+        self.sent.append((self.now, token))
+
+    def answered(self) -> str | None:
+        answered = [token for at, token in self.sent if at < self.stops_at and at < self.now]
+        return answered[-1] if answered else None
+
+    def inspect_active(self):
+        self.inspections += 1
+        return self.active
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        assert self.now < 3600, "the watch never ended"
+
+    def watch(self, **options) -> WorkerWatch:
+        return WorkerWatch(
+            send=self.send,
+            answered=self.answered,
+            inspect_active=self.inspect_active,
+            say=self.said.append,
+            clock=lambda: self.now,
+            sleep=self.sleep,
+            wall_clock=lambda: NOW,
+            **{"every": 15, "stall_after": 60, "time_limit": 3600, **options},
+        )
+
+
+def test_the_watch_returns_stalled_soon_after_the_worker_stops_answering():
+    worker = SimulatedWorker(stops_at=300)
+    assert worker.watch().run() == STALLED
+    # The last ping answered was sent in the last period before 300 s; the verdict comes after 60 s of silence
+    # since that answer, at the latest one ping period later.
+    assert 300 - 15 + 60 <= worker.now <= 300 + 60 + 15
+    assert worker.said[0].startswith("the worker answers pings")
+    assert "the worker is stalled" in worker.said[-1]
+    assert len(worker.sent) == pytest.approx(worker.now / 15, abs=1)  # one ping per period, even unanswered
+
+
+def test_the_watch_waits_for_a_busy_worker_and_says_so_once():
+    long_task = {"demo@host": [{"name": "analytics.refresh", "time_start": NOW - 60}]}
+    worker = SimulatedWorker(stops_at=100, active=long_task)
+
+    def sleep(seconds: float) -> None:
+        worker.now += seconds
+        if worker.now >= 600:
+            worker.active = {"demo@host": []}  # the task ended, and the pings are still not answered
+        assert worker.now < 3600
+
+    worker.sleep = sleep
+    assert worker.watch().run() == STALLED
+    assert 600 <= worker.now <= 620
+    busy = [line for line in worker.said if "busy with 1 task(s): analytics.refresh" in line]
+    assert len(busy) == 1
+    assert worker.inspections > 10  # asked again every period while busy
+
+
+# --- a real worker under a real bin/demo ------------------------------------------------------------------
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if int(text[text.rindex(")") + 2 :].split()[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def wait_for(predicate, *, timeout: float, what: str, output: Path):
+    deadline = time.monotonic() + timeout
+    while not (result := predicate()):
+        assert time.monotonic() < deadline, f"{what} not within {timeout:.0f} s:\n{output.read_text()[-4000:]}"
+        time.sleep(0.5)
+    return result
+
+
+def test_demo_restarts_a_worker_whose_pool_was_killed_and_tasks_run_again(tmp_path, tmp_path_factory):
+    var = tmp_path / "var"
+    var.mkdir()
+    shutil.copy(migrated_sqlite_file(tmp_path_factory), var / "communityops.sqlite3")
+    output = tmp_path / "demo.out"
+    env = clean_env(
+        PORT=str(free_port()),
+        COMMUNITYOPS_VAR_DIR=str(var),
+        WEB_CONCURRENCY="1",
+        WORKER_PING_SECONDS="2",
+        WORKER_STALL_SECONDS="10",
+    )
+    with open(output, "w") as out:
+        demo = subprocess.Popen(
+            ["bin/demo", "--no-setup"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+    pgids: list[int] = []
+    try:
+        wait_for(
+            lambda: demo.poll() is not None or "Press Ctrl-C to stop" in output.read_text(),
+            timeout=300,
+            what="bin/demo ready",
+            output=output,
+        )
+        assert demo.poll() is None, output.read_text()[-4000:]
+        pgids = [int(pid) for pid in re.search(r"pids: web=(\d+) worker=(\d+) beat=(\d+)", output.read_text()).groups()]
+        worker = pgids[1]
+        # Ready means the worker answered a ping; its watchdog starts now.
+
+        # What the out-of-memory killer does: SIGKILL to the pool processes, the worker's main process stays.
+        pool = children_of(worker)
+        assert pool, "the worker has no pool processes"
+        for pid in pool:
+            os.kill(pid, signal.SIGKILL)
+        killed_at = time.monotonic()
+
+        # A task sent through the broker, as the web or beat would, runs within a bounded time. (Found by its id in
+        # the worker's log: the ping file holds only the last answer, and the watchdog's pings follow it.)
+        task_id = uuid.uuid4().hex
+        broker = var / "broker"
+        probe = Celery("probe", broker="filesystem://", set_as_current=False)
+        probe.conf.broker_transport_options = {
+            "data_folder_in": str(broker / "out"),
+            "data_folder_out": str(broker / "out"),
+            "processed_folder": str(broker / "processed"),
+            "control_folder": str(broker / "control"),
+        }
+        probe.conf.task_serializer = "json"
+        with probe.connection_for_write() as connection:
+            probe.send_task("communityops.tasks.ping", args=["after the kill"], task_id=task_id, connection=connection)
+        worker_log = var / "log" / "worker.log"
+        wait_for(
+            lambda: f"ping[{task_id}] succeeded" in worker_log.read_text(),
+            timeout=180,
+            what="the ping sent after the kill answered",
+            output=output,
+        )
+        recovered_in = time.monotonic() - killed_at
+        print(f"\nworker recovered {recovered_in:.1f} s after its pool was killed")
+
+        text = output.read_text()
+        assert re.search(r"bin/demo: the worker stalled: .*; restarting the worker", text)
+        assert "bin/demo: worker restarted (pid " in text
+        assert "restarting the worker" in worker_log.read_text()
+        assert "the worker is stalled" in (var / "log" / "watchdog.log").read_text()
+        assert demo.poll() is None  # the demo runs on
+
+        new_worker = int(re.search(r"worker restarted \(pid (\d+)\)", text).group(1))
+        pgids.append(new_worker)
+        assert new_worker != worker
+        demo.send_signal(signal.SIGINT)
+        assert demo.wait(timeout=60) == 130
+        remaining = process_groups()
+        assert [pgid for pgid in pgids if pgid in remaining] == []
+    finally:
+        for pgid in [demo.pid, *pgids]:
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        demo.wait(timeout=30)
