@@ -107,8 +107,9 @@ def fit_bgnbd(frequency, recency, T, *, penalizer: float = 0.0) -> BgNbdParams:
     x, t_x, T = _arrays(frequency, recency, T)
     if len(x) < 2:
         raise FitError("at least two members are needed to fit the model")
-    if not np.all((x >= 0) & (t_x >= 0) & (t_x <= T)) or np.any(T <= 0) or np.any((x > 0) & (t_x <= 0)):
-        raise FitError("each member needs 0 <= recency <= T, T > 0, and recency > 0 when frequency > 0")
+    # T = 0 is allowed (a member whose first purchase is on the last day): their likelihood is 1, no information.
+    if not np.all((x >= 0) & (t_x >= 0) & (t_x <= T)) or np.any((x > 0) & (t_x <= 0)):
+        raise FitError("each member needs 0 <= recency <= T, and recency > 0 when frequency > 0")
     if not np.any(x > 0):
         raise FitError("no member bought again: nothing to fit")
     (x, t_x, T), weights = _compress(x, t_x, T)

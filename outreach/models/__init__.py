@@ -3,8 +3,9 @@ every full phone number shown."""
 
 from .audit import PhoneReveal
 from .calls import CallAttempt, CallList, CallListAgent, CallListGroup, CallTask, CallTaskQuerySet, Script
+from .value import MemberValue
 
 __all__ = [
-    "CallAttempt", "CallList", "CallListAgent", "CallListGroup", "CallTask", "CallTaskQuerySet", "PhoneReveal",
-    "Script",
+    "CallAttempt", "CallList", "CallListAgent", "CallListGroup", "CallTask", "CallTaskQuerySet", "MemberValue",
+    "PhoneReveal", "Script",
 ]  # fmt: skip
