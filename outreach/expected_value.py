@@ -156,14 +156,17 @@ def _log_hyp2f1(a, b, c, z) -> np.ndarray:
 
 def expected_purchases(params: BgNbdParams, t: float, frequency, recency, T) -> np.ndarray:
     """E[purchases in the next t days | x, t_x, T] (FHL 2005, eq. 10): the alive member's expectation
-    times P(alive). Singular at a = 1 exactly (the formula's a − 1), as in the paper."""
+    times P(alive)."""
     x, t_x, T = _arrays(frequency, recency, T)
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
+    if abs(a - 1) < 1e-9:
+        a = 1 + 1e-9  # the formula's 0/0 at a = 1; its limit is finite and this is next to it
     z = t / (alpha + T + t)
     log_hyp = _log_hyp2f1(r + x, b + x, a + b + x - 1, z)
     first = (a + b + x - 1) / (a - 1)
     second = -np.expm1(log_hyp + (r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
-    return first * second * p_alive(params, x, t_x, T)
+    # Both factors change sign together at a = 1; the max only absorbs rounding on the far side of zero.
+    return np.maximum(first * second, 0.0) * p_alive(params, x, t_x, T)
 
 
 def expected_purchases_new(params: BgNbdParams, t: float) -> float:
