@@ -16,6 +16,7 @@ from core import dates
 from core.money import CENT, MAX_DIGITS, to_money, yuan
 
 from . import expected_value as ev
+from .models import CallTask, MemberValue
 from .summary import RECENT_DAYS, Summary
 
 DEFAULT_HORIZON_DAYS = 56  # 8 weeks
@@ -92,4 +93,14 @@ def reason_for(value, *, today: date | None = None) -> str:
         "days": max((today - value.last_order_date).days, 0),
         "gmv": yuan(value.recent_gmv, whole=True),
         "window": RECENT_DAYS,
+    }
+
+
+def priorities_for(member_ids) -> dict[int, tuple[Decimal, str]]:
+    """Per member id, the stored expected value and the agent's sentence, for a call list being built (one
+    query). Members without a stored value (no counting order yet) are absent: they come last, at ¥0."""
+    reason_length = CallTask._meta.get_field("priority_reason").max_length
+    return {
+        v.member_id: (v.expected_value, reason_for(v)[:reason_length])
+        for v in MemberValue.objects.filter(member_id__in=list(member_ids))
     }

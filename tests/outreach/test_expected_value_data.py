@@ -19,7 +19,7 @@ from outreach.models import MemberValue
 from outreach.services.values import refresh_member_values
 from outreach.summary import member_summary
 from outreach.tasks import refresh_member_values_task
-from outreach.valuation import reason_for
+from outreach.valuation import priorities_for, reason_for
 from tests.campaigns.factories import MemberFactory, local
 
 pytestmark = pytest.mark.django_db
@@ -197,3 +197,16 @@ def test_reason_reads_right_in_chinese_and_english():
         assert reason_for(value, today=today) == "bought 6 times, last 41 days ago, ¥3,200 in 90 days"
         once = MemberValue(frequency=0, last_order_date=today, recent_gmv=Decimal("59.50"))
         assert reason_for(once, today=today) == "bought 1 time, last 0 days ago, ¥59.50 in 90 days"
+
+
+def test_priorities_for_a_call_list_come_from_the_stored_values():
+    people = shop(END)
+    refresh_member_values(calibration_end=END)
+    newcomer = MemberFactory()
+    with translation.override("zh-hans"):
+        got = priorities_for([p.pk for p in people[:5]] + [newcomer.pk])
+    assert set(got) == {p.pk for p in people[:5]}
+    for person in people[:5]:
+        value = MemberValue.objects.get(member=person)
+        assert got[person.pk][0] == value.expected_value
+        assert got[person.pk][1].startswith(f"买过 {value.frequency + 1} 次")
