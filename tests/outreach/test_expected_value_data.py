@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from campaigns.models import Order
 from core import dates
 from members.models import Member
+from outreach import summary
 from outreach.models import MemberValue
 from outreach.services.values import refresh_member_values
 from outreach.summary import member_summary
@@ -88,6 +89,38 @@ def test_summary_counts_distinct_local_days_of_counting_orders_only():
     assert s.recent_orders.tolist() == [2, 1]
     assert s.recent_cents.tolist() == [34000, 8000]
     assert [s.last_order_day(i) for i in range(2)] == [END, dt.date(2026, 6, 20)]
+
+
+def test_summary_through_datetimes_on_other_databases_is_the_same(monkeypatch):
+    # Databases without an epoch expression read datetimes instead: forced here on SQLite, same summary.
+    people = shop(END, members=30)
+    Order.objects.filter(member__in=people[:5]).update(status=Order.Status.REFUNDED)
+    fast = member_summary(END)
+    monkeypatch.setattr(summary, "EPOCH_SQL", {})
+    slow = member_summary(END)
+    for field in ("member", "frequency", "recency", "T", "spend_cents", "recent_orders", "recent_cents"):
+        assert getattr(slow, field).tolist() == getattr(fast, field).tolist(), field
+    assert len(fast) == len({p.pk for p in people[5:] if p.orders.exists()})
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"])
+def test_local_days_follow_the_zone_across_its_offset_changes(settings, zone):
+    settings.TIME_ZONE = zone
+    rng = np.random.default_rng(5)
+    start = int(dt.datetime(2025, 1, 1, tzinfo=dt.UTC).timestamp())
+    seconds = start + rng.integers(0, 2 * 365 * 86400, 20_000)
+    # Around every offset change of those two years, to the second.
+    tz = dates.zone()
+
+    def offset(t):
+        return dt.datetime.fromtimestamp(t, tz).utcoffset()
+
+    edges = [t for t in range(start, start + 2 * 365 * 86400, 900) if offset(t) != offset(t - 1)]
+    seconds = np.concatenate([seconds, *[np.arange(e - 2, e + 2) for e in edges]])
+    expected = [dt.datetime.fromtimestamp(int(t), dt.UTC).astimezone(tz).date().toordinal() for t in seconds]
+    assert summary.local_days(seconds).tolist() == expected
+    if zone in ("America/New_York", "Australia/Lord_Howe"):
+        assert edges  # the zone did change offset in the window
 
 
 def test_command_prints_the_parameters_and_every_buyer_by_expected_value():
