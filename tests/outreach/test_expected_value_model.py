@@ -2,8 +2,10 @@
 closed forms agree with the model's definition integrated numerically (independently of the formulas)."""
 
 import math
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import integrate
 
@@ -164,3 +166,23 @@ def test_simulator_holdout_purchases_only_from_members_alive_at_T():
     # Mean future purchases agree with the model's own prediction averaged over the members.
     predicted = expected_purchases(CDNOW, 56, data.frequency, data.recency, data.T).mean()
     assert data.holdout.mean() == pytest.approx(predicted, rel=0.1)
+
+
+def test_the_penalizer_pulls_the_parameters_toward_zero():
+    rng = np.random.default_rng(2)
+    data = simulate_bgnbd(CDNOW, rng.uniform(100, 300, 2000), rng=rng)
+    plain = fit_bgnbd(data.frequency, data.recency, data.T)
+    penalised = fit_bgnbd(data.frequency, data.recency, data.T, penalizer=0.001)
+    size = lambda p: sum(v * v for v in p.as_dict().values())  # noqa: E731
+    assert size(penalised) < size(plain)
+    assert penalised.alpha < plain.alpha
+
+
+def test_fit_gives_back_the_published_cdnow_estimates():
+    # The paper's own data (tests/fixtures/cdnow/README.md) and its published estimates, to 3 decimals.
+    summary = pd.read_csv(Path(__file__).parents[1] / "fixtures" / "cdnow" / "cdnow_customers_summary.csv")
+    fitted = fit_bgnbd(summary.frequency, summary.recency, summary["T"])
+    assert {k: round(v, 3) for k, v in fitted.as_dict().items()} == {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    assert bgnbd_log_likelihood(fitted, summary.frequency, summary.recency, summary["T"]).sum() == pytest.approx(
+        -9582.4, abs=0.05
+    )
