@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -214,6 +215,12 @@ CELERY_BEAT_SCHEDULE["campaigns-tick"] = {
 }
 # analytics: absorb imported or changed orders in the worker, so page requests find the numbers fresh.
 CELERY_BEAT_SCHEDULE["analytics-refresh"] = {"task": "analytics.refresh", "schedule": 300.0}
+# outreach: refit the expected-value models on the orders up to yesterday and store every buyer's value,
+# nightly, local time (CELERY_TIMEZONE), before the agents' day.
+CELERY_BEAT_SCHEDULE["outreach-member-values"] = {
+    "task": "outreach.refresh_member_values",
+    "schedule": crontab(hour=2, minute=30),
+}
 # The demo (bin/demo) adds orders to its running flash campaign every minute, so the live page moves.
 if DEMO_MODE:
     CELERY_BEAT_SCHEDULE["demo-live-tick"] = {"task": "demo.live_tick", "schedule": 60.0}

@@ -4,8 +4,9 @@ every full phone number shown."""
 from .audit import PhoneReveal
 from .calls import CallAttempt, CallList, CallListAgent, CallListGroup, CallTask, CallTaskQuerySet, Script
 from .questionnaires import Answer, Choice, Question, Questionnaire, QuestionnaireLink, Response
+from .value import MemberValue
 
 __all__ = [
     "Answer", "CallAttempt", "CallList", "CallListAgent", "CallListGroup", "CallTask", "CallTaskQuerySet", "Choice",
-    "PhoneReveal", "Question", "Questionnaire", "QuestionnaireLink", "Response", "Script",
+    "MemberValue", "PhoneReveal", "Question", "Questionnaire", "QuestionnaireLink", "Response", "Script",
 ]  # fmt: skip
