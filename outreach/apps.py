@@ -10,6 +10,6 @@ class OutreachConfig(AppConfig):
         # What outreach adds to the floors below: every full phone number shown on their pages is audited.
         from members.signals import phone_shown
 
-        from .phones import record_phone_shown
+        from .receivers import record_phone_shown
 
         phone_shown.connect(record_phone_shown, dispatch_uid="outreach-phone-audit")

@@ -39,11 +39,6 @@ def task_phone(user, task: CallTask, *, action: str = PhoneReveal.Action.VIEW) -
     return mask_phone(member.phone), False
 
 
-def record_phone_shown(sender, *, user, member, **kwargs) -> None:
-    """members.signals.phone_shown: a full number shown on a page of a lower floor (an admin's member page)."""
-    PhoneReveal.objects.create(user=user, member=member, action=PhoneReveal.Action.VIEW)
-
-
 def record_dial(user, task: CallTask) -> None:
     """The agent tapped the `tel:` link: allowed only where the number was shown in full."""
     if not can_see_task_phone(user, task):

@@ -14,8 +14,7 @@ from members import segments
 from members.models import Group, Member, Membership, Tag
 
 from .models import CallList, CallListAgent, CallListGroup, CallTask, Script
-
-SUMMARY_DAYS = 90
+from .priorities import RECENT_DAYS
 
 
 @dataclass(frozen=True)
@@ -23,14 +22,14 @@ class PurchaseSummary:
     last_order_at: dt.datetime | None
     orders: int
     gmv: object  # Decimal
-    days: int = SUMMARY_DAYS
+    days: int = RECENT_DAYS
 
 
 def purchase_summary(member: Member, *, now=None) -> PurchaseSummary:
     """The member's last order, and their paid orders and GMV over the last 90 days."""
     now = now or timezone.now()
     paid = Order.objects.filter(member=member).paid()
-    recent = paid.filter(placed_at__gte=now - dt.timedelta(days=SUMMARY_DAYS))
+    recent = paid.filter(placed_at__gte=now - dt.timedelta(days=RECENT_DAYS))
     recent = recent.aggregate(n=Count("pk"), gmv=Sum("amount"))
     last = paid.aggregate(last=Max("placed_at"))["last"]
     return PurchaseSummary(last_order_at=last, orders=recent["n"], gmv=recent["gmv"] or 0)

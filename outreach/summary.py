@@ -21,7 +21,7 @@ from django.db.models.functions import Cast, Round
 from campaigns.models import Order
 from core import dates
 
-RECENT_DAYS = 90  # the window of "orders and GMV in the last 90 days" shown to the agent
+from .priorities import RECENT_DAYS
 
 
 @dataclass(frozen=True)

@@ -5,19 +5,14 @@ Expected value in ¥ = expected purchases in the horizon (BG/NBD) × expected sp
 """
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 import numpy as np
-from django.utils import timezone
-from django.utils.translation import ngettext
 
-from core import dates
-from core.money import CENT, MAX_DIGITS, to_money, yuan
+from core.money import CENT, MAX_DIGITS, to_money
 
 from . import expected_value as ev
-from .models import CallTask, MemberValue
-from .summary import RECENT_DAYS, Summary
+from .summary import Summary
 
 DEFAULT_HORIZON_DAYS = 56  # 8 weeks
 MAX_HORIZON_DAYS = 3650
@@ -77,30 +72,3 @@ def value_members(summary: Summary, *, horizon_days: int = DEFAULT_HORIZON_DAYS,
         expected_purchases=ev.expected_purchases(params, float(horizon_days), s.frequency, s.recency, s.T),
         expected_spend=expected_spend,
     )
-
-
-def reason_for(value, *, today: date | None = None) -> str:
-    """The agent's sentence for a MemberValue: "bought 6 times, last 41 days ago, ¥3,200 in 90 days" (in the
-    UI's language). Days are counted to today (local), not to the night the value was computed."""
-    today = today or dates.local_date(timezone.now())
-    count = value.frequency + 1
-    return ngettext(
-        "bought %(count)s time, last %(days)s days ago, %(gmv)s in %(window)s days",
-        "bought %(count)s times, last %(days)s days ago, %(gmv)s in %(window)s days",
-        count,
-    ) % {
-        "count": count,
-        "days": max((today - value.last_order_date).days, 0),
-        "gmv": yuan(value.recent_gmv, whole=True),
-        "window": RECENT_DAYS,
-    }
-
-
-def priorities_for(member_ids) -> dict[int, tuple[Decimal, str]]:
-    """Per member id, the stored expected value and the agent's sentence, for a call list being built (one
-    query). Members without a stored value (no counting order yet) are absent: they come last, at ¥0."""
-    reason_length = CallTask._meta.get_field("priority_reason").max_length
-    return {
-        v.member_id: (v.expected_value, reason_for(v)[:reason_length])
-        for v in MemberValue.objects.filter(member_id__in=list(member_ids))
-    }

@@ -17,6 +17,7 @@ from members.selections import selection_members
 from members.selectors import pk_in
 
 from ..models import CallAttempt, CallList, CallListAgent, CallListGroup, CallTask, Script
+from ..priorities import priorities_for
 from ..split import Share, split_by_region, split_round_robin
 
 MAX_RECENT_DAYS = 3650
@@ -78,8 +79,10 @@ def call_list_build(spec: CallListSpec, *, by, now=None) -> CallList:
             .values_list("task__member_id", flat=True)
         )
     kept = [row for row in rows if row[0] not in in_group and row[0] not in called]
-    # The best customers first, so that they are shared evenly and called first (expected value refines this).
-    kept.sort(key=lambda row: (-row[2], row[0]))
+    # The most valuable first (expected value over the next weeks, then cumulative purchase), so that they are
+    # shared evenly among the agents and called first.
+    priorities = priorities_for(row[0] for row in kept)
+    kept.sort(key=lambda row: (-priorities.get(row[0], (-1, ""))[0], -row[2], row[0]))
 
     call_list = CallList.objects.create(
         name=spec.name.strip(), selection=spec.selection, selection_query=spec.selection.query, script=spec.script,
@@ -95,31 +98,39 @@ def call_list_build(spec: CallListSpec, *, by, now=None) -> CallList:
         for s in spec.shares
     )
     agents = _split(call_list.split, kept, spec.shares)
-    _insert_tasks(call_list, [(pk, agents.get(pk)) for pk, _region, _purchase in kept], now=now)
+    rows = [(pk, agents.get(pk), *priorities.get(pk, (None, ""))) for pk, _region, _purchase in kept]
+    _insert_tasks(call_list, rows, now=now)
     return call_list
 
 
-def _insert_tasks(call_list: CallList, pairs: list[tuple[int, int | None]], *, now) -> None:
-    """One INSERT … SELECT for every (member, agent) pair, the pairs passed as one array parameter: building
-    20,000 model instances for bulk_create took most of a list's build time (bench/outreach.py)."""
+def _insert_tasks(call_list: CallList, rows: list[tuple], *, now) -> None:
+    """One INSERT … SELECT for every (member, agent, expected value, its reason) row, the rows passed as one
+    array parameter: building 20,000 model instances for bulk_create took most of a list's build time
+    (bench/outreach.py)."""
     table = CallTask._meta.db_table
-    columns = "call_list_id, member_id, agent_id, status, outcome, attempts, notes, priority_reason, created_at"
+    columns = (
+        "call_list_id, member_id, agent_id, priority, priority_reason, status, outcome, attempts, notes, created_at"
+    )
     created = connection.ops.adapt_datetimefield_value(now)
-    fixed = "%s, {member}, {agent}, 'open', '', 0, '', '', %s"
+    fixed = "%s, {member}, {agent}, {priority}, {reason}, 'open', '', 0, '', %s"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            members = [member for member, _agent in pairs]
-            agents = [agent for _member, agent in pairs]
-            select = fixed.format(member="m", agent="a")
+            columns_of = list(zip(*rows, strict=True)) if rows else [(), (), (), ()]
+            select = fixed.format(member="m", agent="a", priority="p", reason="r")
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {select} FROM unnest(%s::bigint[], %s::bigint[]) AS t(m, a)",
-                [call_list.pk, created, members, agents],
+                f"INSERT INTO {table} ({columns}) SELECT {select} "
+                "FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[], %s::text[]) AS t(m, a, p, r)",
+                [call_list.pk, created, *(list(values) for values in columns_of)],
             )
         else:
-            select = fixed.format(member="json_extract(value, '$[0]')", agent="json_extract(value, '$[1]')")
+            select = fixed.format(
+                member="json_extract(value, '$[0]')", agent="json_extract(value, '$[1]')",
+                priority="json_extract(value, '$[2]')", reason="json_extract(value, '$[3]')",
+            )  # fmt: skip
+            payload = [(m, a, None if p is None else str(p), r) for m, a, p, r in rows]
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) SELECT {select} FROM json_each(%s)",
-                [call_list.pk, created, json.dumps(pairs)],
+                [call_list.pk, created, json.dumps(payload)],
             )
 
 

@@ -9,7 +9,16 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ["pandas", "python_calamine", "xlsxwriter", "phonenumbers", "campaigns.services", "imports.jobs"]
+HEAVY = [
+    "pandas",
+    "python_calamine",
+    "xlsxwriter",
+    "phonenumbers",
+    "scipy",
+    "campaigns.services",
+    "imports.jobs",
+    "outreach.valuation",
+]
 
 
 def test_django_setup_does_not_load_the_heavy_modules():

@@ -17,10 +17,10 @@ from core import dates
 from members.models import Member
 from outreach import summary
 from outreach.models import MemberValue
+from outreach.priorities import priorities_for, reason_for
 from outreach.services.values import refresh_member_values
 from outreach.summary import member_summary
 from outreach.tasks import refresh_member_values_task
-from outreach.valuation import priorities_for, reason_for
 from tests.campaigns.factories import MemberFactory, local
 
 pytestmark = pytest.mark.django_db

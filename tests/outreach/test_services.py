@@ -206,3 +206,29 @@ def test_an_accepted_member_goes_to_the_group_of_their_region_first(operator, ag
     call_record(task=task, agent=agent, outcome=CallTask.Outcome.ACCEPTED)
     task.refresh_from_db()
     assert task.invited_to == mianyang
+
+
+def test_the_list_is_called_in_order_of_expected_value_with_the_reason(operator, agent):
+    from decimal import Decimal
+
+    from outreach.models import MemberValue
+
+    today = timezone.localdate()
+    low, high, unknown = (MemberFactory(region="四川/成都", cumulative_purchase=c) for c in (9000, 100, 50_000))
+    for member, value, frequency in ((low, "120.00", 1), (high, "3400.50", 5)):
+        MemberValue.objects.create(
+            member=member, p_alive=0.9, expected_purchases=2.0, horizon_days=56, expected_value=Decimal(value),
+            frequency=frequency, recency_days=100, t_days=200, recent_orders=3, recent_gmv=Decimal("3200"),
+            last_order_date=today - timedelta(days=41), calibration_end=today,
+        )  # fmt: skip
+    build_list(by=operator, agents=[agent])
+    order = []
+    for _ in range(3):
+        task = task_claim_next(agent=agent)
+        order.append(task.member)
+        call_record(task=task, agent=agent, outcome=CallTask.Outcome.DECLINED)
+    assert order == [high, low, unknown]  # no value yet: last, whatever the cumulative purchase
+    task = CallTask.objects.get(member=high)
+    assert task.priority == Decimal("3400.50")
+    assert "6" in task.priority_reason
+    assert "41" in task.priority_reason
