@@ -14,6 +14,7 @@ from members.services import selection_save
 from outreach.models import CallList, CallTask, Questionnaire, Script
 from outreach.services import CallListSpec, call_list_build, call_record, task_claim_next, task_mark_joined
 from outreach.services.questionnaires import questionnaire_save, response_submit
+from outreach.services.values import refresh_member_values
 from outreach.split import Share
 
 from .story import EXCLUDED_REGIONS, Demo
@@ -55,6 +56,8 @@ QUESTIONS = """您店里最近走量最快的品类是？
 
 def create_outreach(demo: Demo) -> None:
     operator = demo.users["yunying"]
+    # Last night's expected values (the nightly task), so the list is ordered by them and agents read why.
+    refresh_member_values(calibration_end=(demo.now.astimezone(demo.tz) - dt.timedelta(days=1)).date())
     scripts = {}
     for name, codes, text in SCRIPTS:
         script = Script.objects.create(name=name, text=text)

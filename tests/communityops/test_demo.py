@@ -199,6 +199,7 @@ def test_demo_has_two_agents_calling_sichuan_pharmacies_with_yesterdays_numbers(
     assert Reminder.objects.filter(key__startswith="outreach:callback:", assignee__username__in=agents).exists()
     assert Script.objects.filter(tags__isnull=False).exists()
     assert Response.objects.filter(via="call").exists()
+    assert call_list.tasks.exclude(priority_reason="").count() > call_list.tasks.count() / 2  # ordered by value
     invited = call_list.tasks.filter(outcome="accepted").select_related("member", "invited_to")
     same_region = [t for t in invited if t.invited_to.region == t.member.region]
     assert same_region, "members of a region with a VIP group in the pool are invited to it"
