@@ -19,6 +19,7 @@ from . import selectors, services
 from .forms import (
     ApplyPlaybookForm,
     ApplyToGroupsForm,
+    CalendarForm,
     CampaignForm,
     CampaignScheduleForm,
     CopyPlaybookForm,
@@ -315,12 +316,10 @@ def reminder_complete(request, pk: int):
 
 @require_perms(VIEW_REMINDERS)
 def reminder_calendar(request):
-    try:
-        day = dt.date.fromisoformat(request.GET.get("week", ""))
-    except ValueError:
-        day = timezone.localdate()
-    week_start, _end = week_bounds(day)
+    form = CalendarForm(request.GET or None)
+    week_start, _end = week_bounds(form.day(timezone.localdate()))
     context = {
+        "form": form,
         "calendar": selectors.reminder_calendar(week_start=week_start),
         "week_start": week_start.date(),
         "previous": (week_start - dt.timedelta(days=7)).date(),

@@ -14,7 +14,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django_filters import fields as filter_fields
 
+from core import forms as bounded
+from core.money import MAX_AMOUNT
 from core.users import user_display_name
 
 from . import segments
@@ -22,21 +25,42 @@ from .models import Group, Member, Tag
 from .selectors import can_see_phone, members_in_open_group, pk_in, region_choices
 
 _DIGITS = re.compile(r"\D")
+SEARCH_MAX_LENGTH = 200  # the longest text a member or group is searched for (a store name holds 200)
+ACTIVE_WITHIN_MAX_DAYS = 36500  # a hundred years: beyond it "active within" means nothing (and overflows)
+MAX_TAGS = 100
+
+
+class IdChoiceField(filter_fields.ModelChoiceField, bounded.ModelChoiceField):
+    """django-filter's choice field, with the id held to the column's range (core.forms)."""
+
+
+class IdsChoiceField(filter_fields.ModelMultipleChoiceField, bounded.ModelMultipleChoiceField):
+    """django-filter's multiple choice field, with a bounded number of ids, each in the column's range."""
+
+
+class IdChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = IdChoiceField
+
+
+class IdsChoiceFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = IdsChoiceField
 
 
 class MemberFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
         label=_("Search"),
+        max_length=SEARCH_MAX_LENGTH,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name, store, ID or WeChat nickname")}),
     )
     region = django_filters.ChoiceFilter(choices=(), label=_("Region"), empty_label=_("All regions"))
-    tags = django_filters.ModelMultipleChoiceFilter(
+    tags = IdsChoiceFilter(
         queryset=Tag.objects.select_related("category"),
         method="filter_tags",
         label=_("Tags (any of)"),
+        max_choices=MAX_TAGS,
     )
-    group = django_filters.ModelChoiceFilter(
+    group = IdChoiceFilter(
         queryset=Group.objects.order_by("name"), method="filter_group", label=_("Group"), empty_label=_("All groups")
     )
     tier = django_filters.ChoiceFilter(
@@ -54,12 +78,14 @@ class MemberFilter(django_filters.FilterSet):
         lookup_expr="gte",
         label=_("Cumulative purchase ≥ (¥)"),
         min_value=0,
+        max_value=MAX_AMOUNT,
         widget=forms.NumberInput(attrs={"min": 0, "step": 100, "placeholder": "0"}),
     )
     active_within = django_filters.NumberFilter(
         method="filter_active_within",
         label=_("Active within (days)"),
         min_value=1,
+        max_value=ACTIVE_WITHIN_MAX_DAYS,
         widget=forms.NumberInput(attrs={"min": 1, "step": 1, "placeholder": "30"}),
     )
     sort = django_filters.ChoiceFilter(
@@ -146,7 +172,7 @@ def _owner_queryset(request=None):
     return get_user_model().objects.filter(owned_groups__isnull=False).distinct().order_by("username")
 
 
-class OwnerChoiceField(forms.ModelChoiceField):
+class OwnerChoiceField(bounded.ModelChoiceField):
     def label_from_instance(self, obj):
         return user_display_name(obj)
 
@@ -159,6 +185,7 @@ class GroupFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
         label=_("Search"),
+        max_length=SEARCH_MAX_LENGTH,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Group name or code")}),
     )
     tier = django_filters.ChoiceFilter(choices=Group.Tier.choices, label=_("Tier"), empty_label=_("All tiers"))
