@@ -7,7 +7,7 @@ operator, agent, manager and admin, with query strings Hypothesis builds from th
 bytes, odd Unicode, days of year 1 and 9999, ISO weeks that do not exist, repeated keys, broken
 percent-escapes — mixed with valid values, so the absurd one reaches the code behind the valid ones. Each page
 first gets, as explicit examples, every edge of each parameter's kind with the others valid (`edge_queries`),
-then random queries. No response may be a 500, and an API error must be JSON.
+then random queries; half of them as htmx requests. No response may be a 500, and an API error must be JSON.
 
 Deterministic (derandomized, no example database) and bounded: the edges and `examples()` random queries per
 page and role (about two and a half minutes for the four roles on two cores).
@@ -335,16 +335,17 @@ def fuzz_page(client: Client, url: str, keys: list[str], valid: dict[str, list[s
     """Open `url` with query strings built from `keys`: no 500, and an API error is JSON."""
     is_api = url.startswith("/api/")
 
-    def opens(query):
-        response = client.get(f"{url}?{query}")
+    def opens(query, htmx):
+        # Half the queries come from htmx (the members lists and the group page answer them a fragment).
+        response = client.get(f"{url}?{query}", headers={"HX-Request": "true"} if htmx else {})
         shown = query if len(query) < 300 else query[:300] + "…"
         assert response.status_code < 500, (url, shown, response.status_code)
         if is_api and response.status_code >= 400:
             assert response["Content-Type"].startswith("application/json"), (url, shown, response["Content-Type"])
 
-    test = given(query=query_strings(valid, keys))(opens)
-    for query in reversed(edge_queries(valid, keys)):
-        test = example(query=query)(test)
+    test = given(query=query_strings(valid, keys), htmx=st.booleans())(opens)
+    for i, query in reversed(list(enumerate(edge_queries(valid, keys)))):
+        test = example(query=query, htmx=i % 2 == 1)(test)
     settings(max_examples=examples(keys), derandomize=True, database=None, deadline=None,
              suppress_health_check=list(HealthCheck))(test)()  # fmt: skip
 
