@@ -58,3 +58,20 @@ def test_group_list_says_why_beside_the_field(operator_client, field, value):
     assert response.status_code == 200
     assert field in response.context["filter"].form.errors
     assert 'data-testid="filter-error"' in response.content.decode()
+
+
+@pytest.mark.parametrize(("url", "query"), [(MEMBERS, {"active_within": "99999999999"}), (GROUPS, {"owner": HUGE_ID})])
+def test_an_htmx_fragment_says_what_was_refused(operator_client, members, url, query):
+    """The filters send htmx requests, which replace only the results: the fragment says what it refused."""
+    response = operator_client.get(url, query, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html  # the fragment, not the page
+    assert html.count('data-testid="filter-error"') == 1
+
+
+def test_a_valid_filter_shows_no_error(operator_client, members):
+    response = operator_client.get(MEMBERS, {"active_within": "30"}, headers={"HX-Request": "true"})
+    assert 'data-testid="filter-error"' not in response.content.decode()
+    response = operator_client.get(MEMBERS, {"active_within": "99999999999"})  # the page: beside the field only
+    assert response.content.decode().count('data-testid="filter-error"') == 1
