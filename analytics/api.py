@@ -10,10 +10,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.access import can
+from core.dates import validate_sensible_date
 
 from . import reports
 
 VIEW_NUMBERS = "analytics.view_dashboard"
+GROUP_CODE_MAX_LENGTH = 64  # longer than any group code (members.Group.code holds 32)
 
 
 class CanReadNumbers(BasePermission):
@@ -85,9 +87,9 @@ class MetricsApi(APIView):
     permission_classes = [IsAuthenticated, CanReadNumbers]
 
     class InputSerializer(serializers.Serializer):
-        start = serializers.DateField()
-        end = serializers.DateField()
-        group = serializers.CharField(required=False, allow_blank=True)
+        start = serializers.DateField(validators=[validate_sensible_date])
+        end = serializers.DateField(validators=[validate_sensible_date])
+        group = serializers.CharField(required=False, allow_blank=True, max_length=GROUP_CODE_MAX_LENGTH)
 
     @extend_schema(parameters=[InputSerializer], responses={200: MetricsOutputSerializer})
     def get(self, request):
@@ -103,7 +105,7 @@ class RatesApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         week = serializers.RegexField(r"^\d{4}-W\d{2}$", help_text="ISO week, e.g. 2026-W02")
-        group = serializers.CharField(required=False, allow_blank=True)
+        group = serializers.CharField(required=False, allow_blank=True, max_length=GROUP_CODE_MAX_LENGTH)
 
     @extend_schema(parameters=[InputSerializer], responses={200: RatesOutputSerializer})
     def get(self, request):

@@ -1,5 +1,6 @@
 """The group ranking as CSV (UTF-8 with BOM, which Excel on a Chinese Windows opens correctly) or XLSX
-(xlsxwriter, with number formats, so the figures stay numbers)."""
+(xlsxwriter, with number formats, so the figures stay numbers). Every cell goes through `core.spreadsheets`:
+a group's name or code is text, never a formula."""
 
 import csv
 import io
@@ -8,6 +9,8 @@ from datetime import datetime
 import xlsxwriter
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+
+from core import spreadsheets
 
 from .metrics import METRIC_LABELS
 from .selectors import Ranking, RankingRow
@@ -44,9 +47,9 @@ def _filename(ranking: Ranking, ext: str) -> str:
 def ranking_csv(ranking: Ranking) -> HttpResponse:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(_headers())
+    writer.writerow(spreadsheets.row(_headers()))
     for row in [*ranking.rows, ranking.platform]:
-        writer.writerow(["" if v is None else v for v in _values(row)])
+        writer.writerow(spreadsheets.row(_values(row)))
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(ranking, "csv")}"'
     return response
@@ -54,28 +57,26 @@ def ranking_csv(ranking: Ranking) -> HttpResponse:
 
 def ranking_xlsx(ranking: Ranking) -> HttpResponse:
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = xlsxwriter.Workbook(buffer, spreadsheets.WORKBOOK_OPTIONS)
     sheet = book.add_worksheet(_("Group ranking")[:31])
     bold = book.add_format({"bold": True, "bg_color": "#eef3fb", "border": 1})
     money = book.add_format({"num_format": "¥#,##0.00"})
     ratio = book.add_format({"num_format": "0.00"})
     count = book.add_format({"num_format": "#,##0"})
     total = book.add_format({"bold": True, "top": 1})
-    sheet.write(0, 0, _("Group ranking %(period)s") % {"period": ranking.period.label}, book.add_format({"bold": True}))
-    sheet.write(1, 0, _("Generated %(when)s") % {"when": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")})
+    title = _("Group ranking %(period)s") % {"period": ranking.period.label}
+    spreadsheets.write_cell(sheet, 0, 0, title, book.add_format({"bold": True}))
+    when = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
+    spreadsheets.write_cell(sheet, 1, 0, _("Generated %(when)s") % {"when": when})
     header_row = 3
-    sheet.write_row(header_row, 0, _headers(), bold)
+    for j, header in enumerate(_headers()):
+        spreadsheets.write_cell(sheet, header_row, j, header, bold)
     formats = [None, None, money, count, count, count, ratio, money, money, money, None, None]
     rows = [*ranking.rows, ranking.platform]
     for i, row in enumerate(rows, start=header_row + 1):
         for j, value in enumerate(_values(row)):
-            fmt = formats[j]
-            if value is None:
-                sheet.write_blank(i, j, None, fmt)
-            elif fmt is not None:
-                sheet.write_number(i, j, float(value), fmt)
-            else:
-                sheet.write(i, j, value, total if row is ranking.platform else None)
+            fmt = formats[j] or (total if row is ranking.platform else None)
+            spreadsheets.write_cell(sheet, i, j, value, fmt)
     sheet.set_column(0, 0, 12)
     sheet.set_column(1, 1, 24)
     sheet.set_column(2, 11, 13)

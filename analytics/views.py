@@ -13,17 +13,16 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from core.access import require_perms
-from core.dates import parse_week, week_label
+from core.dates import week_label
 from core.money import yuan
 
 from . import charts, conf, exports, groups, selectors
-from .forms import PeriodForm, week_choices
+from .forms import TREND_WEEKS, PeriodForm, TrendForm, week_choices
 from .models import TRANSITION_TARGETS, Segment
 from .selectors import Period
 from .templatetags.numbers import grade_class, ratio, stage_label
 
 VIEW_NUMBERS = "analytics.view_dashboard"
-TREND_WEEKS = (8, 12, 26, 52)
 
 
 def _group(code: str) -> groups.GroupRef:
@@ -31,22 +30,6 @@ def _group(code: str) -> groups.GroupRef:
     if not refs:
         raise Http404(_("No group with code %(code)s.") % {"code": code})
     return refs[0]
-
-
-def _week_param(request, name: str, default):
-    try:
-        return parse_week(request.GET[name]) if request.GET.get(name) else default
-    except ValueError:
-        return default
-
-
-def _weeks_param(request) -> int:
-    """How many weeks a trend shows: one of TREND_WEEKS, 12 unless asked otherwise."""
-    try:
-        weeks = int(request.GET.get("weeks", 12))
-    except ValueError:
-        return 12
-    return weeks if weeks in TREND_WEEKS else 12
 
 
 @require_perms(VIEW_NUMBERS)
@@ -130,8 +113,9 @@ def group_detail(request, code: str):
     """A group's weekly trends: GMV and its three factors, segment mix, the four rates, the transition
     matrix of the chosen week, and the Markov forecast of its core members."""
     group = _group(code)
-    last = _week_param(request, "week", selectors.last_complete_week())
-    weeks = _weeks_param(request)
+    form = TrendForm(request.GET or None)
+    last = form.last_week(selectors.last_complete_week())
+    weeks = form.weeks_shown()
     trends = selectors.group_trends(group=group, last_week=last, weeks=weeks)
     labels = [w.label for w in trends.weeks]
     metrics = [w.metrics for w in trends.weeks]
@@ -158,6 +142,7 @@ def group_detail(request, code: str):
         "analytics/group_detail.html",
         {
             "group": group,
+            "form": form,
             "trends": trends,
             "weeks": weeks,
             "trend_weeks": TREND_WEEKS,
@@ -220,8 +205,9 @@ def decomposition(request):
 @require_perms(VIEW_NUMBERS)
 def platform(request):
     """The platform over the last weeks: GMV and its factors, high-value groups and grades over time."""
-    last = _week_param(request, "week", selectors.last_complete_week())
-    weeks = _weeks_param(request)
+    form = TrendForm(request.GET or None)
+    last = form.last_week(selectors.last_complete_week())
+    weeks = form.weeks_shown()
     overview = selectors.platform_overview(last_week=last, weeks=weeks)
     labels = [w.label for w in overview]
     metrics = [w.metrics for w in overview]
@@ -229,6 +215,7 @@ def platform(request):
         request,
         "analytics/platform.html",
         {
+            "form": form,
             "overview": overview,
             "latest": overview[-1],
             "weeks": weeks,

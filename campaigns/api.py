@@ -5,7 +5,7 @@ nested Input/Output serializers; the same services and selectors as the pages.""
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -16,6 +16,7 @@ from core.money import format_money
 
 from . import selectors, services
 from .models import Campaign, Reminder
+from .permissions import VIEW_REMINDERS
 
 
 def _perm(name: str):
@@ -42,7 +43,7 @@ class ReminderOutput(serializers.ModelSerializer):
 class ReminderInboxApi(APIView):
     """The caller's reminders that are due and not done, oldest first."""
 
-    permission_classes = [IsAuthenticated, _perm("campaigns.view_reminder")]
+    permission_classes = [IsAuthenticated, _perm(VIEW_REMINDERS)]
 
     @extend_schema(responses={200: ReminderOutput(many=True)})
     def get(self, request):
@@ -51,14 +52,22 @@ class ReminderInboxApi(APIView):
 
 
 class ReminderCompleteApi(APIView):
-    """Mark a reminder done (or skipped); 409 when someone closed it already."""
+    """Mark a reminder done (or skipped); 409 when someone closed it already; 403 when the caller may not close
+    it (not theirs nor their group's, or not due yet: the service's rule, as on the page)."""
 
-    permission_classes = [IsAuthenticated, _perm("campaigns.change_reminder")]
+    permission_classes = [IsAuthenticated, _perm(VIEW_REMINDERS)]
 
     class InputSerializer(serializers.Serializer):
         action = serializers.ChoiceField(choices=["done", "skip"], default="done")
 
-    @extend_schema(request=InputSerializer, responses={200: ReminderOutput, 409: ReminderOutput})
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: ReminderOutput,
+            403: OpenApiResponse(description="Not the caller's to close, or not due yet"),
+            409: ReminderOutput,
+        },
+    )
     def post(self, request, pk: int):
         reminder = get_object_or_404(Reminder.objects.select_related("group", "campaign"), pk=pk)
         data = self.InputSerializer(data=request.data)

@@ -2,15 +2,20 @@ import datetime as dt
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import forms as bounded
 from core.styling import StyledMixin
 from core.users import user_display_name
 from members import segments as member_segments
 from members.models import Group, SavedSelection
 
 from .models import Campaign, CampaignItem, CampaignSeries, CouponTemplate, Playbook, Product
+
+PREVIEW_MAX_DAYS_BEFORE = 28
+MAX_EXTERNAL_IDS = 5000  # members in one coupon batch typed or pasted on the page
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -30,7 +35,7 @@ def _person_label(user) -> str:
 
 class CampaignForm(StyledMixin, forms.ModelForm):
     landing_url = forms.URLField(label=_("landing link"), required=False, assume_scheme="https")
-    groups = forms.ModelMultipleChoiceField(
+    groups = bounded.ModelMultipleChoiceField(
         queryset=Group.objects.taking_campaigns(), widget=forms.CheckboxSelectMultiple, required=False,
         label=_("groups"),
     )  # fmt: skip
@@ -39,6 +44,9 @@ class CampaignForm(StyledMixin, forms.ModelForm):
         model = Campaign
         fields = ["code", "name", "starts_at", "ends_at", "groups", "gmv_target", "loss_cap", "landing_url", "owner"]
         widgets = {"starts_at": DateTimeLocalInput(), "ends_at": DateTimeLocalInput()}
+        field_classes = {
+            "starts_at": bounded.DateTimeField, "ends_at": bounded.DateTimeField, "owner": bounded.ModelChoiceField,
+        }  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,9 +59,9 @@ class CampaignForm(StyledMixin, forms.ModelForm):
 class CampaignScheduleForm(StyledMixin, forms.Form):
     """Move a campaign or change its groups: pending reminders move with it, a removed group's are cancelled."""
 
-    starts_at = forms.DateTimeField(label=_("starts"), widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M"])
-    ends_at = forms.DateTimeField(label=_("ends"), widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M"])
-    groups = forms.ModelMultipleChoiceField(
+    starts_at = bounded.DateTimeField(label=_("starts"), widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M"])
+    ends_at = bounded.DateTimeField(label=_("ends"), widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M"])
+    groups = bounded.ModelMultipleChoiceField(
         queryset=Group.objects.taking_campaigns(), widget=forms.CheckboxSelectMultiple, required=False,
         label=_("groups"),
     )  # fmt: skip
@@ -67,7 +75,7 @@ class CampaignScheduleForm(StyledMixin, forms.Form):
 
 class SeriesForm(StyledMixin, forms.ModelForm):
     landing_url = forms.URLField(label=_("landing link"), required=False, assume_scheme="https")
-    groups = forms.ModelMultipleChoiceField(
+    groups = bounded.ModelMultipleChoiceField(
         queryset=Group.objects.taking_campaigns(), widget=forms.CheckboxSelectMultiple, required=False,
         label=_("groups"),
     )  # fmt: skip
@@ -84,11 +92,18 @@ class SeriesForm(StyledMixin, forms.ModelForm):
             "start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "preview_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
+        field_classes = {
+            "first_date": bounded.DateField, "owner": bounded.ModelChoiceField, "playbook": bounded.ModelChoiceField,
+        }  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = _operators()
         self.fields["owner"].label_from_instance = _person_label
+        # Days before each campaign: a preview a month ahead is already far (and days must stay dates).
+        preview = self.fields["preview_days_before"]
+        preview.validators.append(MaxValueValidator(PREVIEW_MAX_DAYS_BEFORE))
+        preview.widget.attrs["max"] = PREVIEW_MAX_DAYS_BEFORE
         self.fields["playbook"].initial = (
             Playbook.objects.filter(code="weekly-warm-up").values_list("pk", flat=True).first()
         )
@@ -105,7 +120,7 @@ class SeriesForm(StyledMixin, forms.ModelForm):
 
 
 class ItemForm(StyledMixin, forms.ModelForm):
-    product = forms.ModelChoiceField(queryset=Product.objects.filter(is_active=True), label=_("product"))
+    product = bounded.ModelChoiceField(queryset=Product.objects.filter(is_active=True), label=_("product"))
 
     class Meta:
         model = CampaignItem
@@ -113,8 +128,8 @@ class ItemForm(StyledMixin, forms.ModelForm):
 
 
 class ApplyPlaybookForm(StyledMixin, forms.Form):
-    playbook = forms.ModelChoiceField(queryset=Playbook.objects.all(), label=_("playbook"))
-    groups = forms.ModelMultipleChoiceField(
+    playbook = bounded.ModelChoiceField(queryset=Playbook.objects.all(), label=_("playbook"))
+    groups = bounded.ModelMultipleChoiceField(
         queryset=Group.objects.all(), widget=forms.CheckboxSelectMultiple, label=_("groups")
     )
 
@@ -131,10 +146,10 @@ class ApplyPlaybookForm(StyledMixin, forms.Form):
 class ApplyToGroupsForm(StyledMixin, forms.Form):
     """Run a playbook in groups without a campaign (daily SOP, flash group, welcome): how a team replicates."""
 
-    groups = forms.ModelMultipleChoiceField(
+    groups = bounded.ModelMultipleChoiceField(
         queryset=Group.objects.taking_campaigns(), widget=forms.CheckboxSelectMultiple, label=_("groups")
     )
-    campaign = forms.ModelChoiceField(
+    campaign = bounded.ModelChoiceField(
         queryset=Campaign.objects.exclude(status=Campaign.Status.ENDED), required=False, label=_("campaign"),
         help_text=_("Needed when the playbook has steps timed from a campaign."),
     )  # fmt: skip
@@ -152,10 +167,10 @@ class CopyPlaybookForm(StyledMixin, forms.Form):
 
 
 class CouponIssueForm(StyledMixin, forms.Form):
-    template = forms.ModelChoiceField(queryset=CouponTemplate.objects.filter(is_active=True), label=_("template"))
-    group = forms.ModelChoiceField(queryset=Group.objects.all(), required=False, label=_("group"))
+    template = bounded.ModelChoiceField(queryset=CouponTemplate.objects.filter(is_active=True), label=_("template"))
+    group = bounded.ModelChoiceField(queryset=Group.objects.all(), required=False, label=_("group"))
     segment = forms.ChoiceField(required=False, label=_("segment"), choices=())
-    selection = forms.ModelChoiceField(
+    selection = bounded.ModelChoiceField(
         queryset=SavedSelection.objects.all(), required=False, label=_("or a saved selection"),
         help_text=_("Whoever matches the members filter saved under this name, now."),
     )  # fmt: skip
@@ -173,6 +188,9 @@ class CouponIssueForm(StyledMixin, forms.Form):
     def clean(self):
         cleaned = super().clean()
         ids = [part for part in cleaned.get("external_ids", "").replace(",", " ").split() if part]
+        if len(ids) > MAX_EXTERNAL_IDS:
+            self.add_error("external_ids", _("At most %(max)s members at a time.") % {"max": MAX_EXTERNAL_IDS})
+            return cleaned
         cleaned["external_ids"] = ids
         ways = [bool(ids), bool(cleaned.get("selection")), bool(cleaned.get("group") and cleaned.get("segment"))]
         if sum(ways) != 1:
@@ -180,3 +198,14 @@ class CouponIssueForm(StyledMixin, forms.Form):
                 _("Choose one: a group and a segment, a saved selection, or a list of members.")
             )
         return cleaned
+
+
+class CalendarForm(forms.Form):
+    """`?week=YYYY-MM-DD`: any day of the week the reminder calendar shows (default: this week)."""
+
+    week = bounded.DateField(label=_("Week of"), required=False)
+
+    def day(self, default: dt.date) -> dt.date:
+        if not self.is_bound or not self.is_valid():
+            return default
+        return self.cleaned_data["week"] or default

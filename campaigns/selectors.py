@@ -127,9 +127,14 @@ def campaign_live(*, campaign: Campaign, now=None) -> dict:
 
 
 def reminder_inbox(*, user, now=None):
-    """The user's reminders that are due and not yet done or skipped, oldest first."""
+    """The user's reminders that are due and not yet done or skipped, oldest first; each says whether the user
+    may close it (`closable`: one nobody is assigned to is shown to all, closed by its group's owner)."""
     now = now or timezone.now()
-    return Reminder.objects.for_inbox(user, now=now).select_related("group", "campaign", "assignee")
+    return (
+        Reminder.objects.for_inbox(user, now=now)
+        .with_closable(user, now=now)
+        .select_related("group", "campaign", "assignee")
+    )
 
 
 def reminder_backlog(*, now=None) -> dict:

@@ -6,10 +6,13 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
-# Weeks a person can mean: year 1 and year 9999 have no whole week around them in every zone.
+# Days and weeks a person can mean: year 1 and year 9999 have no whole week around them in every zone, and a
+# period's "period before" must still be a date. Every day or moment a request names is held to these years.
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
@@ -36,6 +39,16 @@ def parse_week(text: str) -> date:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise ValueError(f"{text!r}: the year must be between {FIRST_YEAR} and {LAST_YEAR}")
     return date.fromisocalendar(year, week, 1)
+
+
+def validate_sensible_date(value: date) -> None:
+    """Validator for a day (or moment) read from a request: its year lies in FIRST_YEAR..LAST_YEAR."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(
+            _("Use a date between the years %(first)s and %(last)s."),
+            code="date_out_of_range",
+            params={"first": FIRST_YEAR, "last": LAST_YEAR},
+        )
 
 
 def week_label(monday: date) -> str:

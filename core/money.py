@@ -8,6 +8,7 @@ from django.db import models
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 MAX_DIGITS = 12
+MAX_AMOUNT = Decimal(10) ** (MAX_DIGITS - 2) - CENT  # the largest amount a MoneyField holds: 9,999,999,999.99
 MINUS = "−"  # a true minus sign: "−¥5,220.00" reads as one token, a hyphen does not
 DASH = "—"
 

@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core import spreadsheets
 from core.access import require_perms
 
 from . import registry
@@ -122,7 +123,8 @@ def import_confirm(request, pk):
 @require_perms(IMPORT_DATA)
 @require_GET
 def import_errors_csv(request, pk):
-    """The error table as CSV (UTF-8 with BOM, so Excel shows the Chinese reasons)."""
+    """The error table as CSV (UTF-8 with BOM, so Excel shows the Chinese reasons). The columns and reasons
+    echo the uploaded file (its headers, its values): every cell goes through `core.spreadsheets`."""
     job = get_object_or_404(ImportJob, pk=pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
@@ -130,5 +132,5 @@ def import_errors_csv(request, pk):
     writer = csv.writer(response)
     writer.writerow(["line", "column", "reason"])
     for line, column, message in job.report.get("errors", []):
-        writer.writerow([line, column, message])
+        writer.writerow(spreadsheets.row([line, column, message]))
     return response

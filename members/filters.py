@@ -14,7 +14,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django_filters import fields as filter_fields
 
+from core import forms as bounded
+from core.money import MAX_AMOUNT
 from core.users import user_display_name
 
 from . import segments
@@ -22,14 +25,40 @@ from .models import Group, Member, Tag
 from .selectors import can_see_phone, members_in_open_group, pk_in, region_choices
 
 _DIGITS = re.compile(r"\D")
+SEARCH_MAX_LENGTH = 200  # the longest text a member or group is searched for (a store name holds 200)
+ACTIVE_WITHIN_MAX_DAYS = 36500  # a hundred years: beyond it "active within" means nothing (and overflows)
+MAX_TAGS = 100
+
+
+class IdChoiceField(filter_fields.ModelChoiceField, bounded.ModelChoiceField):
+    """django-filter's choice field, with the id held to the column's range (core.forms)."""
+
+
+class IdsChoiceField(filter_fields.ModelMultipleChoiceField, bounded.ModelMultipleChoiceField):
+    """django-filter's multiple choice field, with a bounded number of ids, each in the column's range."""
+
+
+class IdChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = IdChoiceField
+
+
+class IdsChoiceFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = IdsChoiceField
 
 
 class RegionsField(forms.MultipleChoiceField):
     """Regions offered from the data, but any region name accepted: a saved selection that excludes 攀枝花
     must stay valid when no member from 攀枝花 is left."""
 
+    max_regions = 200
+
     def valid_value(self, value) -> bool:
         return 0 < len(str(value)) <= Member._meta.get_field("region").max_length
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if len(value) > self.max_regions:
+            raise forms.ValidationError(_("At most %(n)s regions.") % {"n": self.max_regions})
 
 
 class RegionsFilter(django_filters.MultipleChoiceFilter):
@@ -40,14 +69,16 @@ class MemberFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
         label=_("Search"),
+        max_length=SEARCH_MAX_LENGTH,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name, store, ID or WeChat nickname")}),
     )
     region = RegionsFilter(choices=(), method="filter_region", label=_("Regions"))
     region_exclude = RegionsFilter(choices=(), method="filter_region_exclude", label=_("Except regions"))
-    tags = django_filters.ModelMultipleChoiceFilter(
+    tags = IdsChoiceFilter(
         queryset=Tag.objects.select_related("category"),
         method="filter_tags",
         label=_("Tags"),
+        max_choices=MAX_TAGS,
     )
     tags_match = django_filters.ChoiceFilter(
         choices=(("all", _("All of the chosen tags")),),
@@ -55,10 +86,11 @@ class MemberFilter(django_filters.FilterSet):
         label=_("Match"),
         empty_label=_("Any of the chosen tags"),
     )
-    tags_none = django_filters.ModelMultipleChoiceFilter(
+    tags_none = IdsChoiceFilter(
         queryset=Tag.objects.select_related("category"),
         method="filter_tags_none",
         label=_("Without the tags"),
+        max_choices=MAX_TAGS,
     )
     referred = django_filters.ChoiceFilter(
         choices=(("yes", _("Referred by a member")), ("no", _("Not referred"))),
@@ -66,7 +98,7 @@ class MemberFilter(django_filters.FilterSet):
         label=_("Referral"),
         empty_label=_("Referred or not"),
     )
-    group = django_filters.ModelChoiceFilter(
+    group = IdChoiceFilter(
         queryset=Group.objects.order_by("name"), method="filter_group", label=_("Group"), empty_label=_("All groups")
     )
     tier = django_filters.ChoiceFilter(
@@ -87,12 +119,14 @@ class MemberFilter(django_filters.FilterSet):
         lookup_expr="gte",
         label=_("Cumulative purchase ≥ (¥)"),
         min_value=0,
+        max_value=MAX_AMOUNT,
         widget=forms.NumberInput(attrs={"min": 0, "step": 100, "placeholder": "0"}),
     )
     active_within = django_filters.NumberFilter(
         method="filter_active_within",
         label=_("Active within (days)"),
         min_value=1,
+        max_value=ACTIVE_WITHIN_MAX_DAYS,
         widget=forms.NumberInput(attrs={"min": 1, "step": 1, "placeholder": "30"}),
     )
     sort = django_filters.ChoiceFilter(
@@ -212,7 +246,7 @@ def _owner_queryset(request=None):
     return get_user_model().objects.filter(owned_groups__isnull=False).distinct().order_by("username")
 
 
-class OwnerChoiceField(forms.ModelChoiceField):
+class OwnerChoiceField(bounded.ModelChoiceField):
     def label_from_instance(self, obj):
         return user_display_name(obj)
 
@@ -225,6 +259,7 @@ class GroupFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
         label=_("Search"),
+        max_length=SEARCH_MAX_LENGTH,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Group name or code")}),
     )
     tier = django_filters.ChoiceFilter(choices=Group.Tier.choices, label=_("Tier"), empty_label=_("All tiers"))

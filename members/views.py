@@ -33,8 +33,9 @@ def _wants_partial(request) -> bool:
 
 
 def _render_list(request, *, page_template: str, partial_template: str, context: dict):
-    template = partial_template if _wants_partial(request) else page_template
-    response = render(request, template, context)
+    partial = _wants_partial(request)
+    # A fragment replaces only the results: it says what was refused, which the page says beside each field.
+    response = render(request, partial_template if partial else page_template, {**context, "partial": partial})
     # The same URL answers a page or a fragment: caches must key on the htmx header.
     patch_vary_headers(response, ("HX-Request",))
     return response

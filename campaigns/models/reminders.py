@@ -6,18 +6,47 @@ The database is the truth. A reminder's status says where it is; Celery only mov
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.access import can
 from core.money import MoneyField
 from members.models import Group
 
+from ..permissions import CHANGE_REMINDERS, CLOSE_ANY_REMINDER
 from .campaigns import Campaign
 from .playbooks import PlaybookStep
 
 
+def _closable(user, *, now) -> Q | None:
+    """Which reminders `user` may close (mark done or skipped) at `now`; None: none. The one home of the rule.
+
+    Only due ones: a reminder still to come has not been sent, and closing it would keep it from ever being
+    sent. Of those, any for who oversees every group (`campaigns.close_any_reminder`: managers, admins); for
+    who works reminders (`campaigns.change_reminder`: operators), those assigned to them and those of the
+    groups they own; for anyone else, none.
+    """
+    due = Q(due_at__lte=now)
+    if can(user, CLOSE_ANY_REMINDER):
+        return due
+    if can(user, CHANGE_REMINDERS):
+        return due & (Q(assignee=user) | Q(group__owner=user))
+    return None
+
+
 class ReminderQuerySet(models.QuerySet):
+    def closable_by(self, user, *, now):
+        """The reminders `user` may close at `now` (see `_closable`), whatever their status."""
+        condition = _closable(user, now=now)
+        return self.none() if condition is None else self.filter(condition)
+
+    def with_closable(self, user, *, now):
+        """Each reminder with `closable`: whether `user` may close it at `now` (the inbox's buttons)."""
+        condition = _closable(user, now=now)
+        value = Value(False) if condition is None else ExpressionWrapper(condition, output_field=BooleanField())
+        return self.annotate(closable=value)
+
     def open(self):
         """Still to be done by someone: not done, skipped or cancelled."""
         return self.filter(status__in=Reminder.OPEN_STATUSES)
@@ -121,6 +150,7 @@ class Reminder(models.Model):
         ordering = ["due_at", "id"]
         verbose_name = _("reminder")
         verbose_name_plural = _("reminders")
+        permissions = [("close_any_reminder", _("Can close anyone's reminder"))]
         indexes = [
             # The sweep's two claim queries read only these partial indexes.
             models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="reminder_pending_due"),

