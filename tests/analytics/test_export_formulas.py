@@ -6,11 +6,10 @@ import io
 import zipfile
 
 import pytest
-from django.test import Client
 from python_calamine import CalamineWorkbook
 
 from members.models import Group
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, Client
 
 from .story import build_story
 

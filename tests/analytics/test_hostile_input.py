@@ -2,9 +2,8 @@
 answers them (and any error) in JSON."""
 
 import pytest
-from django.test import Client
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, Client
 
 from .story import build_story
 

@@ -3,11 +3,10 @@ never a server error: days of year 1 or 9999 (a year-1 moment in Asia/Shanghai i
 database's integer range, a preview months before the campaign."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from campaigns.models import Campaign, CampaignSeries, CouponTemplate
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, Client
 
 from .factories import CampaignFactory, GroupFactory, shipped_playbook
 

@@ -5,12 +5,11 @@ follow the same rule (`ReminderQuerySet.closable_by`): 403 for everyone else, in
 import datetime as dt
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from core.roles import Role
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, Client, make_user
 
 from .factories import GroupFactory, ReminderFactory
 

@@ -210,6 +210,7 @@ def production(tmp_path, **extra):
         "ALLOWED_HOSTS": "testserver",
         "DJANGO_DEBUG": "0",
         "COMMUNITYOPS_VAR_DIR": str(tmp_path),
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",  # production refuses the filesystem broker (issue 11)
         **extra,
     }
 

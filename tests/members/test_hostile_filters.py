@@ -3,10 +3,9 @@ list shows unfiltered by it), never a server error: a number of days that overfl
 database's integer range, thousands of tags, a search as long as a book."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, Client
 from tests.members.factories import GroupFactory, MemberFactory, TagCategoryFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
