@@ -131,11 +131,16 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
 # Uploaded import files can be large (a year of orders); they are streamed to disk, never held in memory.
-# The import page refuses a file past IMPORT_MAX_FILE_BYTES while it arrives (imports.uploads); no form
-# takes more than one file.
+# No more than IMPORT_MAX_FILE_BYTES of an upload is stored (imports.uploads; gunicorn has no body limit),
+# and the import form refuses the file, naming the limit. No form takes more than one file.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 1
+FILE_UPLOAD_HANDLERS = [
+    "imports.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
@@ -244,9 +249,10 @@ IMPORT_MAX_HEADER_CHARS = env.int("IMPORT_MAX_HEADER_CHARS", default=1_048_576)
 # workbooks: 5–20×); and all the parts read together may unpack to at most this many bytes.
 IMPORT_XLSX_MAX_RATIO = env.int("IMPORT_XLSX_MAX_RATIO", default=100)
 IMPORT_XLSX_MAX_UNPACKED_BYTES = env.int("IMPORT_XLSX_MAX_UNPACKED_BYTES", default=2 * 1024**3)
-# Import jobs (imports.sweep): a worker renews its job's lease between chunks; the sweep requeues (checking)
-# or fails (importing) a job whose lease ran out, sends a pending job's task again, and deletes uploaded
-# files (they hold full phone numbers) this many days after their job ended.
+# Import jobs (imports.sweep): a step renews its job's lease between chunks; the sweep sends again a step
+# whose lease ran out (its process died) until it was claimed IMPORT_JOB_MAX_ATTEMPTS times (then the job
+# fails), sends again a task nobody picked up after IMPORT_JOB_RETRY_SECONDS, and deletes uploaded files
+# (they hold full phone numbers) IMPORT_FILE_KEEP_DAYS after their job ended.
 IMPORT_JOB_LEASE_SECONDS = env.int("IMPORT_JOB_LEASE_SECONDS", default=600)
 IMPORT_JOB_RETRY_SECONDS = env.int("IMPORT_JOB_RETRY_SECONDS", default=300)
 IMPORT_JOB_MAX_ATTEMPTS = env.int("IMPORT_JOB_MAX_ATTEMPTS", default=3)
