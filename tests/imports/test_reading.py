@@ -156,3 +156,17 @@ def test_csv_is_read_in_bounded_pieces_that_keep_quoted_newlines(tmp_path):
 def test_a_file_object_is_read_as_a_stream_too(tmp_path):
     table = open_table(io.BytesIO("external_id,name\nKH1,张三\n".encode("gb18030")))
     assert (table.encoding, rows_of(table)) == ("GB18030", [(2, ["KH1", "张三"])])
+
+
+def test_two_cells_far_apart_cost_nothing(tmp_path):
+    # python-calamine made a grid of every cell between A1 and XFD1048576 (17 billion) of this 6 KB file.
+    path = tmp_path / "far.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["external_id", "name"])
+    sheet.write_row(1, 0, ["KH1", "张三"])
+    sheet.write_number(1_048_575, 16_383, 1)
+    book.close()
+    started = time.monotonic()
+    assert refusal(path) == "line 1048576, column XFD: the row has values beyond the last header column"
+    assert time.monotonic() - started < 2
