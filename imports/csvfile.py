@@ -134,6 +134,9 @@ class _Pieces:
         """Whole rows: about `size` bytes, more than `longer_than`, and less than `ceiling` (by default
         `size` and the longest valid row); None at the end of the file."""
         ceiling = ceiling or size + self.max_record
+        if longer_than >= ceiling:  # a row started in the piece and has not ended within the longest valid row
+            raise self.refusal(line)
+        size = min(size, ceiling)  # the ceiling holds when growing a piece too, not only when no row ends in reach
         while True:
             self._fill(size)
             if self.eof and len(self.buffer) <= size:

@@ -4,6 +4,7 @@ bombs and files past the limits refused by name, with `line N, column C` where o
 import datetime as dt
 import io
 import time
+import tracemalloc
 import zipfile
 
 import pytest
@@ -170,3 +171,18 @@ def test_two_cells_far_apart_cost_nothing(tmp_path):
     started = time.monotonic()
     assert refusal(path) == "line 1048576, column XFD: the row has values beyond the last header column"
     assert time.monotonic() - started < 2
+
+
+def test_an_unclosed_quote_is_refused_without_holding_the_rest_of_the_file(tmp_path):
+    path = tmp_path / "open-quote.csv"
+    path.write_bytes(b'external_id,name\nKH1,"unclosed\n' + "KH2,张三\n".encode() * 3_000_000)  # 33 MB
+    table = open_table(path)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ImportFileError) as caught:
+            rows_of(table, 50_000)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert str(caught.value).startswith("line 2: the row is longer than any row of 2 cells")
+    assert peak < 12 * 1024 * 1024  # pieces stay within the first piece and the longest valid row (was 4×33 MB)
