@@ -351,24 +351,21 @@ class SeenKeys:
 
 
 def check_table(
-    table: Table, spec: TableSpec, check_chunk, report: ImportReport, chunk_rows: int, progress, *, spill=None,
+    table: Table, spec: TableSpec, check_chunk, report: ImportReport, chunk_rows: int, progress, *, spill,
     keep: tuple[str, ...] = (),
 ):  # fmt: skip
-    """Check every chunk of `table` with `check_chunk(check, seen) -> DataFrame of parsed values`; return all
-    rows (a `bad` column marks the invalid ones), counting rows and collecting errors in `report`.
-
-    With a `spill` (writing.Spill), each chunk's parsed values go there instead (in file order, `bad` not
-    included) and only the `keep` columns and `bad` are returned: memory then holds what the whole-file
-    checks need, not the file."""
+    """Check every chunk of `table` with `check_chunk(check, seen) -> DataFrame of parsed values`, counting
+    rows and collecting errors in `report`. Each chunk's parsed values go to `spill` (a writing.Spill, in file
+    order); returned are, for every row, the `keep` columns and `bad` (the invalid ones): memory holds what
+    the whole-file checks need, not the file."""
     spec.check_header(table.header)
     seen = SeenKeys()
     frames = []
     for frame in table.chunks(chunk_rows):
         check = ChunkCheck(frame)
         parsed = check_chunk(check, seen)
-        if spill is not None:
-            spill.add(parsed)
-            parsed = parsed[list(keep)].copy()
+        spill.add(parsed)
+        parsed = parsed[list(keep)].copy()
         parsed["bad"] = check.bad
         frames.append(parsed)
         report.rows += len(frame)

@@ -20,15 +20,17 @@ from imports.checks import ChunkCheck, SeenKeys, check_table, start
 from imports.report import ImportReport, RowError, quoted
 from imports.stored import as_text, same_times, select_in, utc64, utc_naive
 from imports.writing import (
-    BULK_LOAD_MIN_ROWS,
     Spill,
+    add_counts,
     bulk_load,
     db_datetime,
     db_datetimes,
     in_batches,
     insert_rows,
+    new_rows,
     quote,
     update_rows,
+    valid_batches,
 )
 
 from ..models import Group, Member, Membership, Tag
@@ -88,25 +90,17 @@ def members_import(*, source, **options) -> ImportReport:
             if f in present
         ]  # fmt: skip
 
-        def batches():
-            """The valid rows, a checked chunk at a time, in file order."""
-            offset = 0
-            for frame in spill:
-                part = frame[~bad[offset : offset + len(frame)]]
-                offset += len(frame)
-                if len(part):
-                    yield part
-
+        batches = valid_batches(spill, bad)
         if dry_run:
             for rows in batches():
-                _add_counts(report, *_plan(rows, fields, present, now)[1:3])
+                add_counts(report, *_plan(rows, fields, present, now)[1:3])
             return report
         with transaction.atomic():
-            with bulk_load(Member, _new_rows(batches, len(bad) - report.invalid)):
+            with bulk_load(Member, new_rows(Member, batches, len(bad) - report.invalid, _stored_count)):
                 referrers = []  # per batch: (member id, referrer's external_id) of the rows to set
                 for rows in batches():
                     matched, is_new, changed, tags_changed, memberships = _plan(rows, fields, present, now)
-                    _add_counts(report, is_new, changed)
+                    add_counts(report, is_new, changed)
                     _write_members(rows, matched, is_new, changed, fields, present, now)
                     member_ids = matched["id"].fillna(0).to_numpy(dtype=np.int64)
                     if is_new.any():
@@ -123,13 +117,6 @@ def members_import(*, source, **options) -> ImportReport:
                     _write_referrers(member_ids, referred)
         report.written = True
     return report
-
-
-def _add_counts(report: ImportReport, is_new: np.ndarray, changed: np.ndarray) -> None:
-    created, updated = int(is_new.sum()), int(changed.sum())
-    report.created += created
-    report.updated += updated
-    report.unchanged += len(is_new) - created - updated
 
 
 def _plan(rows: pd.DataFrame, fields: list[str], present: set[str], now):
@@ -165,13 +152,8 @@ def _plan(rows: pd.DataFrame, fields: list[str], present: set[str], now):
     return matched, is_new, changed, tags_changed, memberships
 
 
-def _new_rows(batches, valid: int) -> int:
-    """How many of the valid rows are new members: what bulk_load decides by. Counted (one key lookup a
-    batch) only when it matters: when the file could at least double the table."""
-    stored = Member.objects.count()
-    if not stored or valid < max(stored, BULK_LOAD_MIN_ROWS):
-        return valid if not stored else 0
-    return sum(len(rows) - len(_member_ids(rows["external_id"].tolist())) for rows in batches())
+def _stored_count(rows: pd.DataFrame) -> int:
+    return len(_member_ids(rows["external_id"].tolist()))
 
 
 def _write_referrers(member_ids: np.ndarray, referred: np.ndarray) -> None:
