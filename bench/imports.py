@@ -110,8 +110,9 @@ with psycopg.connect(url) as conn, conn.cursor() as cur:
 """
 
 
-def run_measured(name: str, argv: list[str], env: dict, rows: int, log_dir: Path) -> dict:
-    """Run a process to completion; wall time, CPU time and peak RSS of that process alone (wait4)."""
+def run_measured(name: str, argv: list[str], env: dict, rows: int, log_dir: Path, *, check: bool = True) -> dict:
+    """Run a process to completion; wall time, CPU time and peak RSS of that process alone (wait4). With
+    check=False a failing process is measured too (its exit status and last stderr line are in the result)."""
     out = open(log_dir / f"{name.replace(' ', '_')}.out", "w+")
     err = open(log_dir / f"{name.replace(' ', '_')}.err", "w+")
     start = time.perf_counter()
@@ -122,7 +123,7 @@ def run_measured(name: str, argv: list[str], env: dict, rows: int, log_dir: Path
     out.seek(0)
     err.seek(0)
     stdout, stderr = out.read(), err.read()
-    if process.returncode != 0:
+    if process.returncode != 0 and check:
         raise SystemExit(f"{name} failed ({process.returncode}):\n{stderr[-3000:]}")
     result = {
         "step": name,
@@ -133,6 +134,9 @@ def run_measured(name: str, argv: list[str], env: dict, rows: int, log_dir: Path
         "rows_per_second": round(rows / wall) if rows else None,
         "output": stdout.strip().splitlines()[-1] if stdout.strip() else "",
     }
+    if not check:
+        result["exit_status"] = process.returncode
+        result["first_error"] = next((line for line in stderr.splitlines() if line.startswith("line ")), "")
     print(
         f"  {name:<28} {wall:7.2f} s  cpu {result['cpu_seconds']:7.2f} s  peak {result['peak_mb']:7.1f} MB"
         + (f"  {result['rows_per_second']:>9,} rows/s" if rows else "")

@@ -146,8 +146,16 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
 # Uploaded import files can be large (a year of orders); they are streamed to disk, never held in memory.
+# No more than IMPORT_MAX_FILE_BYTES of an upload is stored (imports.uploads; gunicorn has no body limit),
+# and the import form refuses the file, naming the limit. No form takes more than one file.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
+FILE_UPLOAD_HANDLERS = [
+    "imports.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
@@ -223,6 +231,11 @@ CELERY_BEAT_SCHEDULE["outreach-member-values"] = {
     "task": "outreach.refresh_member_values",
     "schedule": crontab(hour=2, minute=30),
 }
+# imports: requeue or fail import jobs whose worker died, resend lost tasks, delete old uploaded files.
+CELERY_BEAT_SCHEDULE["imports-sweep"] = {
+    "task": "imports.sweep",
+    "schedule": env.float("IMPORT_SWEEP_SECONDS", default=60.0),
+}
 # The demo (bin/demo) adds orders to its running flash campaign every minute, so the live page moves.
 if DEMO_MODE:
     CELERY_BEAT_SCHEDULE["demo-live-tick"] = {"task": "demo.live_tick", "schedule": 60.0}
@@ -265,6 +278,26 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="communityops@localhost")
 # An import larger than this runs as a Celery task with a progress bar instead of inside the request.
 IMPORT_INLINE_MAX_BYTES = env.int("IMPORT_INLINE_MAX_BYTES", default=512 * 1024)
+# What one import file may hold (docs/imports.md); a file past a limit is refused, naming it. Files are read
+# as streams in chunks, so these bound the work a file can ask for, not memory; the defaults admit Excel's
+# largest sheets (1,048,576 rows, 16,384 columns, 32,767 characters a cell).
+IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=256 * 1024 * 1024)  # browser uploads too
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1_048_576)
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=16_384)
+IMPORT_MAX_CELL_CHARS = env.int("IMPORT_MAX_CELL_CHARS", default=32_767)
+IMPORT_MAX_HEADER_CHARS = env.int("IMPORT_MAX_HEADER_CHARS", default=1_048_576)
+# An XLSX part that unpacks to more than this many times its packed size is a decompression bomb (real
+# workbooks: 5–20×); and all the parts read together may unpack to at most this many bytes.
+IMPORT_XLSX_MAX_RATIO = env.int("IMPORT_XLSX_MAX_RATIO", default=100)
+IMPORT_XLSX_MAX_UNPACKED_BYTES = env.int("IMPORT_XLSX_MAX_UNPACKED_BYTES", default=2 * 1024**3)
+# Import jobs (imports.sweep): a step renews its job's lease between chunks; the sweep sends again a step
+# whose lease ran out (its process died) until it was claimed IMPORT_JOB_MAX_ATTEMPTS times (then the job
+# fails), sends again a task nobody picked up after IMPORT_JOB_RETRY_SECONDS, and deletes uploaded files
+# (they hold full phone numbers) IMPORT_FILE_KEEP_DAYS after their job ended.
+IMPORT_JOB_LEASE_SECONDS = env.int("IMPORT_JOB_LEASE_SECONDS", default=600)
+IMPORT_JOB_RETRY_SECONDS = env.int("IMPORT_JOB_RETRY_SECONDS", default=300)
+IMPORT_JOB_MAX_ATTEMPTS = env.int("IMPORT_JOB_MAX_ATTEMPTS", default=3)
+IMPORT_FILE_KEEP_DAYS = env.float("IMPORT_FILE_KEEP_DAYS", default=3.0)
 
 # Login throttling (django-axes, communityops/logins.py). Failed logins are counted per username and per client
 # address over the lockout window; reaching either limit locks that username or address out for the window

@@ -19,9 +19,10 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .reading import Table, open_table
+from .reading import open_table
 from .registry import TableSpec
 from .report import ImportReport, RowError, quoted
+from .table import Table
 
 # Rows read and checked at a time. 50k rows of an orders file hold ~30 MB of Python strings; larger
 # chunks are not faster (measured), smaller ones make more round trips to the database.
@@ -55,6 +56,17 @@ class ChunkCheck:
         self._errors: list[RowError] = []
         self._objects: dict[str, np.ndarray] = {}
         self._text: dict[str, np.ndarray] = {}
+        self.no_nul()  # every importer gets it, whatever its columns
+
+    def no_nul(self) -> None:
+        """Fail values holding a NUL character: the databases cannot store it (PostgreSQL refuses it, SQLite
+        cuts the text there), and in a file it means damage, or UTF-16 read as something else."""
+        for name in self.frame.columns:
+            values = self.frame[name].to_numpy(dtype=object)
+            # One C-level join and search per column; numpy's string functions take "\0" for an empty pattern.
+            if "\x00" in "".join(values.tolist()):
+                nul = np.fromiter(("\x00" in value for value in values.tolist()), dtype=bool, count=self.size)
+                self.fail(nul, name, _("the value holds a NUL character"))
 
     def _load(self, name: str) -> None:
         if name not in self.frame:
@@ -324,6 +336,8 @@ class SeenKeys:
             first[order[repeat]] = origin[repeat]
         keep = order[~repeat]  # one entry per distinct hash of the chunk, in hash order
         keep = keep[first[keep] == 0]
+        if not len(keep):  # every key of the chunk was seen before: nothing to remember (and an empty run
+            return first  # would have nothing to search: searchsorted's last position would be -1)
         self._hashes.append(hashes[keep])
         self._lines.append(lines[keep])
         # Merge runs of similar size (as an LSM tree does): a few sorted arrays to search, not one per chunk.
@@ -336,15 +350,22 @@ class SeenKeys:
         return first
 
 
-def check_table(table: Table, spec: TableSpec, check_chunk, report: ImportReport, chunk_rows: int, progress):
-    """Check every chunk of `table` with `check_chunk(check, seen) -> DataFrame of parsed values`; return all
-    rows (a `bad` column marks the invalid ones), counting rows and collecting errors in `report`."""
+def check_table(
+    table: Table, spec: TableSpec, check_chunk, report: ImportReport, chunk_rows: int, progress, *, spill,
+    keep: tuple[str, ...] = (),
+):  # fmt: skip
+    """Check every chunk of `table` with `check_chunk(check, seen) -> DataFrame of parsed values`, counting
+    rows and collecting errors in `report`. Each chunk's parsed values go to `spill` (a writing.Spill, in file
+    order); returned are, for every row, the `keep` columns and `bad` (the invalid ones): memory holds what
+    the whole-file checks need, not the file."""
     spec.check_header(table.header)
     seen = SeenKeys()
     frames = []
     for frame in table.chunks(chunk_rows):
         check = ChunkCheck(frame)
         parsed = check_chunk(check, seen)
+        spill.add(parsed)
+        parsed = parsed[list(keep)].copy()
         parsed["bad"] = check.bad
         frames.append(parsed)
         report.rows += len(frame)
@@ -381,9 +402,12 @@ def start(
 ) -> Start:
     """Open `source` (a path, a binary file object or a DataFrame) and begin the report of an import of `kind`;
     the options every importer takes (imports.registry.Importer). ImportFileError when it cannot be read."""
+    table = open_table(source, name=name)
     return Start(
-        table=open_table(source, name=name),
-        report=ImportReport(kind=kind, dry_run=dry_run, skip_invalid=skip_invalid),
+        table=table,
+        report=ImportReport(
+            kind=kind, dry_run=dry_run, skip_invalid=skip_invalid, encoding=table.encoding or "", format=table.format
+        ),
         chunk_rows=chunk_rows or chunk_rows_setting(),
         now=now or timezone.now(),
         progress=progress,

@@ -3,6 +3,8 @@
 from pathlib import Path
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from . import registry
@@ -31,6 +33,11 @@ class ImportUploadForm(forms.Form):
             )
         if not upload.size:
             raise forms.ValidationError(_("The file is empty."))
+        if upload.size > settings.IMPORT_MAX_FILE_BYTES:  # no more was stored (imports.uploads)
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s, the largest accepted (IMPORT_MAX_FILE_BYTES).")
+                % {"limit": filesizeformat(settings.IMPORT_MAX_FILE_BYTES)}
+            )
         return upload
 
 

@@ -3,19 +3,30 @@
 The browser flow: upload -> validate (a dry run) -> show the report -> confirm -> import. A job's row is
 the truth about where it is; each step claims it with a conditional status update, so a task delivered
 twice (or a double click) runs a step once. A written import sends `signals.import_written` once committed.
+
+A claimed step holds a lease (IMPORT_JOB_LEASE_SECONDS) that its progress renews between chunks; if its
+process dies, `sweep.import_jobs_sweep` finds the lease run out and sends the step again. Both steps may run
+again safely: the check writes nothing, and the import writes in one transaction and is idempotent (a file
+imported twice leaves the rows as the first time). A job is its owner's: `import_job_for` is the one check.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
+from django.http import Http404
 from django.utils import timezone, translation
+
+from core.access import can
 
 from . import registry
 from .models import ImportJob
+from .permissions import IMPORT_ANY
 from .report import ImportFileError, ImportReport
 from .signals import import_written
 
@@ -42,18 +53,50 @@ def _job_source(job: ImportJob):
         return job.file.open("rb")
 
 
-def _job_progress(job_id: int):
+def lease_end() -> dt.datetime:
+    return timezone.now() + dt.timedelta(seconds=settings.IMPORT_JOB_LEASE_SECONDS)
+
+
+def _job_progress(job_id: int, status: str):
     def progress(done: int, total: int) -> None:
         # Called between chunks, outside the import's transaction: on SQLite no write lock is held then.
-        ImportJob.objects.filter(pk=job_id).update(rows_done=done, rows_total=total)
+        # It renews the lease: a step that still reports progress is alive.
+        ImportJob.objects.filter(pk=job_id, status=status).update(
+            rows_done=done, rows_total=total, lease_until=lease_end()
+        )
 
     return progress
+
+
+def import_job_for(user, pk) -> ImportJob:
+    """The job `pk` if `user` may open it (its owner, or a holder of IMPORT_ANY); else Http404, so others do
+    not learn which jobs exist."""
+    job = ImportJob.objects.select_related("created_by").filter(pk=pk).first()
+    if job is None or (job.created_by_id != user.pk and not can(user, IMPORT_ANY)):
+        raise Http404
+    return job
+
+
+def import_jobs_visible(user):
+    """The jobs `user` may see listed: their own, or everyone's with IMPORT_ANY."""
+    jobs = ImportJob.objects.select_related("created_by")
+    return jobs if can(user, IMPORT_ANY) else jobs.filter(created_by=user)
+
+
+def import_job_queue(job: ImportJob, task) -> None:
+    """Send the job's current step to a worker once the transaction commits (`task` is one of `tasks`'),
+    noting when, so the sweep sends it again if no worker picks it up."""
+    ImportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now())
+    transaction.on_commit(lambda: task.delay(job.pk))
 
 
 def import_job_create(*, kind: str, upload, skip_invalid: bool, created_by, language: str = "") -> ImportJob:
     """Store an uploaded file as a pending import job."""
     registry.get(kind)  # an unknown kind is a programming error, not a job
-    job = ImportJob(kind=kind, original_name=upload.name[:255], skip_invalid=skip_invalid, created_by=created_by)
+    job = ImportJob(
+        kind=kind, original_name=upload.name[:255], skip_invalid=skip_invalid, created_by=created_by,
+        queued_at=timezone.now(),
+    )  # fmt: skip
     job.report = {"language": language} if language else {}
     job.file.save(Path(upload.name).name, upload, save=False)
     job.full_clean()
@@ -62,7 +105,9 @@ def import_job_create(*, kind: str, upload, skip_invalid: bool, created_by, lang
 
 
 def _run_step(job: ImportJob, *, dry_run: bool, claim_from: str, claim_to: str, done: str) -> ImportJob | None:
-    claimed = ImportJob.objects.filter(pk=job.pk, status=claim_from).update(status=claim_to, rows_done=0)
+    claimed = ImportJob.objects.filter(pk=job.pk, status=claim_from).update(
+        status=claim_to, rows_done=0, lease_until=lease_end(), attempts=F("attempts") + 1
+    )
     if not claimed:
         return None  # someone else has it, or it is past this step
     job.refresh_from_db()
@@ -76,7 +121,7 @@ def _run_step(job: ImportJob, *, dry_run: bool, claim_from: str, claim_to: str, 
                 name=job.original_name,
                 skip_invalid=job.skip_invalid,
                 dry_run=dry_run,
-                progress=_job_progress(job.pk),
+                progress=_job_progress(job.pk, claim_to),
             )
         except ImportFileError as exc:
             failed = ImportReport(kind=job.kind, dry_run=dry_run, skip_invalid=job.skip_invalid)
@@ -97,12 +142,28 @@ def _run_step(job: ImportJob, *, dry_run: bool, claim_from: str, claim_to: str, 
                 status = ImportJob.Status.DONE if report.written else ImportJob.Status.FAILED
     finished = timezone.now() if status in (ImportJob.Status.DONE, ImportJob.Status.FAILED) else None
     rows = report.rows if report is not None else job.rows_done
+    # Only if the step is still ours: the sweep may have taken it back while this process was stalled.
     ImportJob.objects.filter(pk=job.pk, status=claim_to).update(
         status=status,
         report={**report_dict, **previous, "step": done},
         rows_done=rows,
         rows_total=rows,
         finished_at=finished,
+        lease_until=None,
+        attempts=0,
+    )
+    job.refresh_from_db()
+    return job
+
+
+def import_job_fail(job: ImportJob, status: str, reason: str) -> ImportJob:
+    """End a job that cannot go on (it was `status`): FAILED, with `reason` shown on its page as a crash is."""
+    report = {key: job.report[key] for key in ("language", "confirmed_at") if key in job.report}
+    ImportJob.objects.filter(pk=job.pk, status=status).update(
+        status=ImportJob.Status.FAILED,
+        report={**report, "kind": job.kind, "crash": reason},
+        finished_at=timezone.now(),
+        lease_until=None,
     )
     job.refresh_from_db()
     return job
@@ -127,8 +188,9 @@ def import_job_confirm(*, job: ImportJob, skip_invalid: bool) -> bool:
     if report.invalid and not skip_invalid:
         return False
     updated = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.VALIDATED).update(
-        skip_invalid=skip_invalid, report={**job.report, "confirmed_at": timezone.now().isoformat()}
-    )
+        skip_invalid=skip_invalid, report={**job.report, "confirmed_at": timezone.now().isoformat()},
+        queued_at=timezone.now(),
+    )  # fmt: skip
     job.refresh_from_db()
     return bool(updated)
 
@@ -147,3 +209,20 @@ def import_job_run(*, job: ImportJob) -> ImportJob | None:
 def import_job_runs_inline(job: ImportJob) -> bool:
     """Small files are checked and imported inside the request; larger ones by a Celery task."""
     return job.file.size <= settings.IMPORT_INLINE_MAX_BYTES
+
+
+def import_job_can_retry(job: ImportJob) -> bool:
+    return job.status == ImportJob.Status.FAILED and bool(job.file)
+
+
+def import_job_retry(*, job: ImportJob) -> bool:
+    """Start a failed job again from the check, with its file (while it is kept); False if it cannot be."""
+    if not import_job_can_retry(job):
+        return False
+    language = {"language": job.report["language"]} if "language" in job.report else {}
+    updated = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).update(
+        status=ImportJob.Status.PENDING, report=language, rows_done=0, rows_total=None, finished_at=None,
+        lease_until=None, attempts=0, queued_at=timezone.now(),
+    )  # fmt: skip
+    job.refresh_from_db()
+    return bool(updated)

@@ -11,6 +11,9 @@ class ImportJob(models.Model):
 
     The database row is the truth about progress; the Celery task only updates it, so the page can poll it.
     `kind` names an importer of `imports.registry` (groups, members, orders, …), registered by its app.
+    Only its owner (`created_by`), or a holder of `import_any`, may open, confirm or retry it. A running step
+    holds a lease it renews between chunks; the sweep (`imports.sweep`) takes back a step whose lease ran
+    out (its worker died), sends again a task nobody picked up, and deletes the file once the job has ended.
     """
 
     class Status(models.TextChoices):
@@ -22,7 +25,8 @@ class ImportJob(models.Model):
         FAILED = "failed", _("Failed")
 
     kind = models.CharField(_("kind"), max_length=16)
-    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    # Emptied by the sweep IMPORT_FILE_KEEP_DAYS after the job ended: the files hold full phone numbers.
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", blank=True)
     original_name = models.CharField(_("file name"), max_length=255)
     skip_invalid = models.BooleanField(_("skip invalid rows"), default=False)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
@@ -34,12 +38,19 @@ class ImportJob(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    queued_at = models.DateTimeField(_("task sent"), null=True, blank=True)  # the step's task, last sent
+    lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)  # while a step runs
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)  # of the current step
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("import")
         verbose_name_plural = _("imports")
-        permissions = [("import_data", _("Can import groups, members and orders from files"))]
+        permissions = [
+            ("import_data", _("Can import groups, members and orders from files")),
+            ("import_any", _("Can open, confirm and retry anyone's imports")),
+        ]
+        indexes = [models.Index(fields=["status", "lease_until"], name="imports_job_status_lease")]
 
     def __str__(self) -> str:
         return f"{self.kind_label} {self.original_name}"

@@ -1,50 +1,42 @@
 """Opening an import file: CSV or XLSX (or a DataFrame a program has in hand), read in chunks of strings.
 
-- CSV in UTF-8 (with or without BOM), GB18030/GBK (what Excel on a Chinese Windows writes), UTF-16 or,
-  failing those, whatever charset-normalizer recognises; the whole file is checked, never a sample.
-- XLSX via python-calamine, turning typed cells into the text a person would have typed
+- CSV (`csvfile`): UTF-8 (with or without BOM), GB18030/GBK (what Excel on a Chinese Windows writes) or
+  UTF-16 with a BOM, decided for certain from the whole file or refused (`encodings`).
+- XLSX (`xlsx`): the first sheet, streamed; typed cells become the text a person would have typed
   (13800138000.0 -> "13800138000").
 - Each chunk is a DataFrame of strings (never NaN) whose index holds the line numbers people see.
+
+Nothing holds a whole file: a chunk is at most `chunk_rows` rows and about `limits.CHUNK_BYTES` of text,
+and the limits (`limits.Limits`, settings) bound the file, its rows, columns, cells and header. A file past
+one is refused with ImportFileError naming it.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import datetime as dt
-import io
 import os
-import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
 
-from .report import ImportFileError, RowError
+from .csvfile import open_csv
+from .limits import (
+    CHUNK_BYTES,
+    Limits,
+    cell_too_long,
+    file_too_large,
+    header_too_long,
+    refuse,
+    too_many_columns,
+    too_many_rows,
+)
+from .table import Table, cell_text, drop_empty_rows, normalise_header
+from .xlsx import Piece, Workbook
+from .xlsx_cells import column_letters
 
 _READ_BLOCK = 1 << 20
-
-
-@dataclass
-class Table:
-    """An open import file: its header and an iterator over chunks of rows.
-
-    Each chunk is a DataFrame of strings (never NaN) whose index holds the line numbers. Entirely empty
-    rows are dropped (they are not data), but line numbers still count them.
-    """
-
-    header: list[str]
-    rows_estimate: int
-    chunks: Callable[[int], Iterator[pd.DataFrame]]
-    encoding: str | None = None
-    format: str = "csv"
-
-
-def _normalise_header(names: Iterable) -> list[str]:
-    return [str(name).replace("\ufeff", "").strip().lower() for name in names]
 
 
 def _source_path(source) -> Path | None:
@@ -69,55 +61,14 @@ def _read_bytes_blocks(source) -> Iterator[bytes]:
         source.seek(0)
 
 
-def _decodes_as(source, encoding: str) -> tuple[bool, int]:
-    """Whether the whole file decodes strictly in `encoding`, and how many newlines it has."""
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    newlines = 0
-    try:
-        for block in _read_bytes_blocks(source):
-            decoder.decode(block)
-            newlines += block.count(b"\n")
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False, newlines
-    return True, newlines
-
-
-def detect_encoding(source) -> tuple[str, int]:
-    """The text encoding of a CSV file and its number of newlines (a cheap row count for progress).
-
-    The whole file is checked, not a sample: a GBK name on line 900,000 must not be garbled because the
-    first megabyte happened to be ASCII.
-    """
-    head = next(_read_bytes_blocks(source), b"")
-    if head.startswith(codecs.BOM_UTF8):
-        ok, newlines = _decodes_as(source, "utf-8-sig")
-        if ok:
-            return "utf-8-sig", newlines
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        # Excel's "Unicode text": UTF-16 with a BOM; two bytes per newline.
-        return "utf-16", head.count("\n".encode("utf-16-le"))
-    for encoding in ("utf-8", "gb18030"):
-        ok, newlines = _decodes_as(source, encoding)
-        if ok:
-            return encoding, newlines
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(b"".join(_first_blocks(source, 4))).best()
-    if best is not None:
-        ok, newlines = _decodes_as(source, best.encoding)
-        if ok:
-            return best.encoding, newlines
-    raise ImportFileError([RowError(1, "", _("the file is not text in UTF-8 or GB18030 (save it as CSV UTF-8)"))])
-
-
-def _first_blocks(source, count: int) -> list[bytes]:
-    blocks = []
-    for block in _read_bytes_blocks(source):
-        blocks.append(block)
-        if len(blocks) == count:
-            break
-    return blocks
+def _source_size(source) -> int:
+    path = _source_path(source)
+    if path is not None:
+        return path.stat().st_size
+    source.seek(0, os.SEEK_END)
+    size = source.tell()
+    source.seek(0)
+    return size
 
 
 def _is_xlsx(source, name: str | None) -> bool:
@@ -126,7 +77,7 @@ def _is_xlsx(source, name: str | None) -> bool:
     return head == b"PK\x03\x04" or suffix in (".xlsx", ".xlsm")
 
 
-def open_table(source, *, name: str | None = None) -> Table:
+def open_table(source, *, name: str | None = None, limits: Limits | None = None) -> Table:
     """Open an import file: a path or binary file object (CSV or XLSX), or a pandas DataFrame.
 
     A DataFrame is what a program has in hand (the demo data, a test): its columns are the header and its
@@ -134,144 +85,139 @@ def open_table(source, *, name: str | None = None) -> Table:
     """
     if isinstance(source, pd.DataFrame):
         return _open_frame(source)
+    limits = limits or Limits.from_settings()
+    size = _source_size(source)
+    if size > limits.max_file_bytes:
+        raise file_too_large(size, limits)
     if _is_xlsx(source, name):
-        return _open_xlsx(source)
-    return _open_csv(source)
+        return _open_xlsx(source, limits)
+    return open_csv(lambda: _read_bytes_blocks(source), limits)
 
 
-def _open_csv(source) -> Table:
-    encoding, newlines = detect_encoding(source)
+def _open_xlsx(source, limits: Limits) -> Table:
     path = _source_path(source)
-
-    def text_stream():
-        if path is not None:
-            return open(path, encoding=encoding, newline="")
-        source.seek(0)
-        return io.TextIOWrapper(source, encoding=encoding, newline="")
-
-    handle = text_stream()
-    first_line = handle.readline()
-    if path is None:
-        handle.detach()  # leave the caller's file object open
-    else:
-        handle.close()
-    if not first_line.strip():
-        raise ImportFileError([RowError(1, "", _("the file is empty: line 1 must be the header"))])
-    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    header = _normalise_header(next(csv.reader([first_line], delimiter=delimiter)))
-
-    def chunks(chunk_rows: int) -> Iterator[pd.DataFrame]:
-        handle = text_stream()
-        try:
-            reader = pd.read_csv(
-                handle,
-                sep=delimiter,
-                header=0,
-                names=header if len(set(header)) == len(header) else None,
-                index_col=False,
-                dtype=object,
-                keep_default_na=False,
-                na_filter=False,
-                skip_blank_lines=False,
-                chunksize=chunk_rows,
-                engine="c",
-            )
-            start_line = 2
-            while True:
-                try:
-                    frame = next(reader)
-                except StopIteration:
-                    return
-                except pd.errors.ParserError as exc:
-                    error = RowError(_parser_error_line(exc), "", _parser_message(exc))
-                    raise ImportFileError([error]) from None
-                frame.index = pd.RangeIndex(start_line, start_line + len(frame))
-                start_line += len(frame)
-                frame = _drop_empty_rows(frame)  # na_filter=False: missing values are "", never NaN
-                if len(frame):
-                    yield frame
-        finally:
-            if path is None and isinstance(handle, io.TextIOWrapper):
-                handle.detach()
-            else:
-                handle.close()
-
-    # Rows ≈ newlines − the header's (a final newline or a quoted newline makes it approximate).
-    return Table(header=header, rows_estimate=max(newlines - 1, 0), chunks=chunks, encoding=encoding)
-
-
-def _parser_error_line(exc: Exception) -> int:
-    match = re.search(r"line (\d+)", str(exc))
-    return int(match.group(1)) if match else 0
-
-
-def _parser_message(exc: Exception) -> str:
-    match = re.search(r"Expected (\d+) fields in line \d+, saw (\d+)", str(exc))
-    if match:
-        return _("the row has %(saw)s fields but the header has %(expected)s (a comma in an unquoted value?)") % {
-            "saw": match.group(2),
-            "expected": match.group(1),
-        }
-    return _("the file is not valid CSV (%s)") % exc
-
-
-def _drop_empty_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    if frame.empty:
-        return frame
-    empty = np.ones(len(frame), dtype=bool)
-    for column in frame.columns:
-        empty &= (frame[column] == "").to_numpy()
-        if not empty.any():
-            return frame
-    return frame[~empty]
-
-
-def _open_xlsx(source) -> Table:
-    from python_calamine import CalamineWorkbook
-
-    path = _source_path(source)
-    try:
-        if path is not None:
-            workbook = CalamineWorkbook.from_path(str(path))
-        else:
-            source.seek(0)
-            workbook = CalamineWorkbook.from_filelike(source)
-        grid = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
-    except Exception as exc:  # calamine raises its own error types for broken files
-        raise ImportFileError([RowError(1, "", _("the file is not a readable XLSX workbook (%s)") % exc)]) from exc
-    header_index = next((i for i, row in enumerate(grid) if any(cell != "" for cell in row)), None)
-    if header_index is None:
-        raise ImportFileError([RowError(1, "", _("the file is empty: line 1 must be the header"))])
-    raw_header = grid[header_index]
-    while raw_header and raw_header[-1] == "":
-        raw_header = raw_header[:-1]
-    header = _normalise_header(_cell_text(cell) for cell in raw_header)
-    first_line = header_index + 2
-    body = grid[header_index + 1 :]
+    book = Workbook(str(path) if path is not None else source, limits)
+    header_line, names = _xlsx_header(book, limits)
+    header = normalise_header(names)
     width = len(header)
 
     def chunks(chunk_rows: int) -> Iterator[pd.DataFrame]:
-        for offset in range(0, len(body), chunk_rows):
-            rows = body[offset : offset + chunk_rows]
-            for row_offset, row in enumerate(rows):
-                if len(row) > width and any(cell != "" for cell in row[width:]):
-                    line = first_line + offset + row_offset
-                    raise ImportFileError([RowError(line, "", _("the row has values beyond the last header column"))])
-            frame = pd.DataFrame([row[:width] for row in rows], columns=header, dtype=object)
-            frame.index = pd.RangeIndex(first_line + offset, first_line + offset + len(rows))
-            for column in frame.columns:
-                values = frame[column].tolist()
-                if not all(type(v) is str for v in values):
-                    frame[column] = np.array([v if type(v) is str else _cell_text(v) for v in values], dtype=object)
-            frame = _drop_empty_rows(frame)
-            if len(frame):
+        pending = _Pending()
+        for piece in book.pieces():
+            start = _after_line(piece, header_line)
+            if start < len(piece.rows):
+                pending.add(piece, start, _check_piece(piece, start, header_line, width, limits))
+            # Whole rows only (a piece may end inside a row): chunk_rows of them, or fewer when their text
+            # passes CHUNK_BYTES.
+            while (frame := pending.take(chunk_rows, header)) is not None:
                 yield frame
+        if (frame := pending.take(chunk_rows, header, last=True)) is not None:
+            yield frame
 
-    return Table(header=header, rows_estimate=len(body), chunks=chunks, format="xlsx")
+    return Table(header=header, rows_estimate=max(book.last_row - header_line, 0), chunks=chunks, format="xlsx")
+
+
+def _xlsx_header(book: Workbook, limits: Limits) -> tuple[int, list[str]]:
+    """The first row with a value: its line, and its names up to the last one that is not empty."""
+    line, cells, chars = 0, {}, 0
+    for piece in book.pieces():
+        for row, column, text in zip(piece.rows, piece.columns, piece.texts, strict=True):
+            if line and row != line:
+                return line, _names(cells)
+            line = row
+            if column >= limits.max_columns:
+                raise too_many_columns(column + 1, limits, line)
+            cells[column] = text
+            chars += len(text) + 1
+            if chars > limits.max_header_chars:
+                raise header_too_long(limits, line)
+    if not line:
+        raise refuse(1, "", _("the file is empty: line 1 must be the header"))
+    return line, _names(cells)
+
+
+def _names(cells: dict[int, str]) -> list[str]:
+    names = [""] * (max(cells) + 1)
+    for column, text in cells.items():
+        names[column] = text
+    return names
+
+
+def _after_line(piece: Piece, line: int) -> int:
+    """The index of the first cell of `piece` below `line` (cells come in sheet order)."""
+    rows = piece.rows
+    if not rows or rows[0] > line:
+        return 0
+    return int(np.searchsorted(np.asarray(rows), line, side="right"))
+
+
+def _check_piece(piece: Piece, start: int, header_line: int, width: int, limits: Limits) -> int:
+    """Refuse a value beyond the header's columns, a row past IMPORT_MAX_ROWS or a cell past
+    IMPORT_MAX_CELL_CHARS; return the piece's characters."""
+    rows, columns = np.asarray(piece.rows[start:]), np.asarray(piece.columns[start:])
+    lengths = np.fromiter(map(len, piece.texts[start:]), dtype=np.int64, count=len(rows))
+    if rows[-1] - header_line > limits.max_rows:
+        raise too_many_rows(header_line + limits.max_rows + 1, limits)
+    beyond = np.flatnonzero(columns >= width)
+    if len(beyond):
+        at = beyond[0]
+        raise refuse(
+            int(rows[at]), column_letters(int(columns[at])), _("the row has values beyond the last header column")
+        )
+    over = np.flatnonzero(lengths > limits.max_cell_chars)
+    if len(over):
+        raise cell_too_long(int(rows[over[0]]), column_letters(int(columns[over[0]])), limits)
+    return int(lengths.sum())
+
+
+class _Pending:
+    """Cells read but not yet handed out, with where each row begins among them."""
+
+    def __init__(self):
+        self.rows: list[int] = []
+        self.columns: list[int] = []
+        self.texts: list[str] = []
+        self.starts: list[int] = []  # the position in `rows` where each row begins
+        self.chars = 0
+
+    def add(self, piece: Piece, start: int, chars: int) -> None:
+        rows = np.asarray(piece.rows[start:])
+        begins = np.flatnonzero(np.diff(rows, prepend=self.rows[-1] if self.rows else -1)) + len(self.rows)
+        self.starts += begins.tolist()
+        self.rows += piece.rows[start:]
+        self.columns += piece.columns[start:]
+        self.texts += piece.texts[start:]
+        self.chars += chars
+
+    def take(self, chunk_rows: int, header: list[str], last: bool = False) -> pd.DataFrame | None:
+        """The next chunk_rows whole rows (fewer when their text passes CHUNK_BYTES, or at the end);
+        None while there are not enough. The last row pending may continue in the next piece."""
+        if len(self.starts) > chunk_rows:
+            cut = self.starts[chunk_rows]
+        elif last and self.rows:
+            cut = len(self.rows)
+        elif self.chars >= CHUNK_BYTES and len(self.starts) > 1:
+            cut = self.starts[-1]
+        else:
+            return None
+        frame = _frame(self.rows[:cut], self.columns[:cut], self.texts[:cut], header)
+        self.chars -= sum(map(len, self.texts[:cut]))
+        del self.rows[:cut], self.columns[:cut], self.texts[:cut]
+        self.starts = [start - cut for start in self.starts if start >= cut]
+        return frame
+
+
+def _frame(rows: list[int], columns: list[int], texts: list[str], header: list[str]) -> pd.DataFrame:
+    lines, position = np.unique(np.asarray(rows), return_inverse=True)
+    grid = np.full((len(lines), len(header)), "", dtype=object)
+    values = np.empty(len(texts), dtype=object)
+    values[:] = texts
+    grid[position, np.asarray(columns, dtype=np.int64)] = values
+    return pd.DataFrame(grid, columns=header, index=pd.Index(lines, dtype=np.int64), dtype=object)
 
 
 def _open_frame(source: pd.DataFrame) -> Table:
-    header = _normalise_header(source.columns)
+    header = normalise_header(source.columns)
 
     def chunks(chunk_rows: int) -> Iterator[pd.DataFrame]:
         for offset in range(0, len(source), chunk_rows):
@@ -281,31 +227,10 @@ def _open_frame(source: pd.DataFrame) -> Table:
             for column in frame.columns:
                 values = frame[column]
                 if pd.api.types.infer_dtype(values, skipna=False) != "string":
-                    values = values.astype(object).where(values.notna(), "").map(_cell_text)
+                    values = values.astype(object).where(values.notna(), "").map(cell_text)
                 frame[column] = values.astype(str)
-            frame = _drop_empty_rows(frame)
+            frame = drop_empty_rows(frame)
             if len(frame):
                 yield frame
 
     return Table(header=header, rows_estimate=len(source), chunks=chunks, format="dataframe")
-
-
-def _cell_text(value) -> str:
-    """A typed spreadsheet cell as the text a person would have typed into a CSV."""
-    if type(value) is float:
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))  # a phone or an id stored as a number: 13800138000.0 -> 13800138000
-        text = repr(value)
-        rounded = round(value, 6)
-        if abs(value - rounded) < 1e-9:  # 0.30000000000000004 (float noise from a formula) -> 0.3
-            text = format(rounded, "f").rstrip("0").rstrip(".")
-        return text
-    if value is None or value == "":
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    return str(value).strip()

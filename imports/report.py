@@ -56,6 +56,8 @@ class ImportReport:
     dry_run: bool = False
     skip_invalid: bool = False
     written: bool = False
+    encoding: str = ""  # a CSV file's text encoding, as detected ("UTF-8", "GB18030", …)
+    format: str = ""  # "csv", "xlsx" or "dataframe"
 
     @property
     def ok(self) -> bool:
@@ -95,6 +97,8 @@ class ImportReport:
             "dry_run": self.dry_run,
             "skip_invalid": self.skip_invalid,
             "written": self.written,
+            "encoding": self.encoding,
+            "format": self.format,
         }
 
     @classmethod

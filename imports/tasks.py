@@ -8,6 +8,7 @@ from celery import shared_task
 
 from .jobs import import_job_run, import_job_validate
 from .models import ImportJob
+from .sweep import import_jobs_sweep
 
 
 @shared_task(acks_late=True)
@@ -26,3 +27,9 @@ def import_job_run_task(job_id: int) -> str | None:
         return None
     job = import_job_run(job=job)
     return job.status if job else None
+
+
+@shared_task(name="imports.sweep")
+def import_jobs_sweep_task() -> dict[str, int]:
+    """Take back import jobs whose worker died, resend lost tasks, delete old files (settings: beat)."""
+    return import_jobs_sweep(validate_task=import_job_validate_task, run_task=import_job_run_task)

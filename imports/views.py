@@ -1,16 +1,16 @@
 """The import pages: upload a file, read the dry run's report (error table and counts), confirm, watch.
 
-Thin: access check (`imports.import_data`: operators and admins), a form, one service, render. Small
-files are checked and imported inside the request; a file larger than IMPORT_INLINE_MAX_BYTES goes to a
-Celery task and the page polls the job's row (htmx, every second) for "rows done of rows".
+Thin: access check (`imports.import_data`: operators and admins; a job only for its owner or a holder of
+`imports.import_any`, others get 404), a form, one service, render. Small files are checked and imported
+inside the request; a file larger than IMPORT_INLINE_MAX_BYTES goes to a Celery task and the page polls the
+job's row (htmx, every second) for "rows done of rows". A failed job can be retried by its owner.
 """
 
 import csv
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -21,11 +21,16 @@ from core.access import require_perms
 from . import registry
 from .forms import ImportConfirmForm, ImportUploadForm
 from .jobs import (
+    import_job_can_retry,
     import_job_confirm,
     import_job_create,
+    import_job_for,
+    import_job_queue,
+    import_job_retry,
     import_job_run,
     import_job_runs_inline,
     import_job_validate,
+    import_jobs_visible,
 )
 from .models import ImportJob
 from .permissions import IMPORT_DATA
@@ -55,17 +60,21 @@ def import_list(request):
             created_by=request.user,
             language=get_language() or "",
         )
-        if import_job_runs_inline(job):
-            import_job_validate(job=job)
-        else:
-            transaction.on_commit(lambda: import_job_validate_task.delay(job.pk))
+        _validate(job)
         return redirect("imports:import-detail", pk=job.pk)
-    jobs = ImportJob.objects.select_related("created_by")[:RECENT_JOBS]
+    jobs = import_jobs_visible(request.user)[:RECENT_JOBS]
     return render(
         request,
         "imports/import_list.html",
         {"form": form, "jobs": jobs, "columns_help": _columns_help(), "running": RUNNING},
     )
+
+
+def _validate(job: ImportJob) -> None:
+    if import_job_runs_inline(job):
+        import_job_validate(job=job)
+    else:
+        import_job_queue(job, import_job_validate_task)
 
 
 def _job_context(job: ImportJob) -> dict:
@@ -79,6 +88,7 @@ def _job_context(job: ImportJob) -> dict:
         "errors_hidden": (len(report.errors) - ERRORS_SHOWN if report and len(report.errors) > ERRORS_SHOWN else 0),
         "is_running": job.status in RUNNING or (job.status == ImportJob.Status.VALIDATED and confirmed),
         "can_confirm": job.status == ImportJob.Status.VALIDATED and not confirmed,
+        "can_retry": import_job_can_retry(job),
         "confirm_form": ImportConfirmForm(initial={"skip_invalid": job.skip_invalid}),
         "percent": int(100 * job.rows_done / job.rows_total) if job.rows_total else 0,
     }
@@ -87,7 +97,7 @@ def _job_context(job: ImportJob) -> dict:
 @require_perms(IMPORT_DATA)
 @require_GET
 def import_detail(request, pk):
-    job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=pk)
+    job = import_job_for(request.user, pk)
     return render(request, "imports/import_detail.html", _job_context(job))
 
 
@@ -95,14 +105,14 @@ def import_detail(request, pk):
 @require_GET
 def import_status(request, pk):
     """The job card alone: what the page polls while the job runs (it stops polling once done)."""
-    job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=pk)
+    job = import_job_for(request.user, pk)
     return render(request, "imports/partials/_job.html", _job_context(job))
 
 
 @require_perms(IMPORT_DATA)
 @require_POST
 def import_confirm(request, pk):
-    job = get_object_or_404(ImportJob, pk=pk)
+    job = import_job_for(request.user, pk)
     form = ImportConfirmForm(request.POST)
     skip_invalid = form.is_valid() and form.cleaned_data["skip_invalid"]
     if not import_job_confirm(job=job, skip_invalid=skip_invalid):
@@ -116,7 +126,19 @@ def import_confirm(request, pk):
     if import_job_runs_inline(job):
         import_job_run(job=job)
     else:
-        transaction.on_commit(lambda: import_job_run_task.delay(job.pk))
+        import_job_queue(job, import_job_run_task)
+    return redirect("imports:import-detail", pk=job.pk)
+
+
+@require_perms(IMPORT_DATA)
+@require_POST
+def import_retry(request, pk):
+    """Check a failed job's file again from the start (the owner's second try after a crash or a stuck job)."""
+    job = import_job_for(request.user, pk)
+    if import_job_retry(job=job):
+        _validate(job)
+    else:
+        messages.error(request, _("Only a failed import whose file is still kept can be retried."))
     return redirect("imports:import-detail", pk=job.pk)
 
 
@@ -125,7 +147,7 @@ def import_confirm(request, pk):
 def import_errors_csv(request, pk):
     """The error table as CSV (UTF-8 with BOM, so Excel shows the Chinese reasons). The columns and reasons
     echo the uploaded file (its headers, its values): every cell goes through `core.spreadsheets`."""
-    job = get_object_or_404(ImportJob, pk=pk)
+    job = import_job_for(request.user, pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
     response.write("\ufeff")

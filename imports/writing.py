@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import connection
 
 from .report import ImportReport
 
@@ -195,25 +195,36 @@ def bulk_load(model, new_rows: int):
     return sqlite_bulk_load(model, drop_indexes=new_rows >= max(model.objects.count(), BULK_LOAD_MIN_ROWS))
 
 
-def plan_and_write(model, report: ImportReport, plan, write, dry_run: bool) -> ImportReport:
-    """Count (and unless dry_run, write) inside one transaction, so the counts are those written.
-
-    `plan()` returns (matched, is_new, changed, ...) per row; `write(*planned)` writes them.
-    """
-    if dry_run:
-        planned = plan()
-        _count(report, planned[1], planned[2])
-        return report
-    with transaction.atomic():
-        planned = plan()
-        _count(report, planned[1], planned[2])
-        with bulk_load(model, report.created):
-            write(*planned)
-    report.written = True
-    return report
+def add_counts(report: ImportReport, is_new: np.ndarray, changed: np.ndarray) -> None:
+    """Add one batch's counts to the report (importers that plan and write a batch at a time)."""
+    created, updated = int(is_new.sum()), int(changed.sum())
+    report.created += created
+    report.updated += updated
+    report.unchanged += len(is_new) - created - updated
 
 
-def _count(report: ImportReport, is_new: np.ndarray, changed: np.ndarray) -> None:
-    report.created = int(is_new.sum())
-    report.updated = int(changed.sum())
-    report.unchanged = len(is_new) - report.created - report.updated
+def new_rows(model, batches, valid: int, stored_keys) -> int:
+    """How many of `valid` rows coming in `batches` are new: what bulk_load decides by. Counted (one key
+    lookup a batch: `stored_keys(rows)` is how many of them are stored) only when the file could at least
+    double the table."""
+    stored = model.objects.count()
+    if not stored:
+        return valid
+    if valid < max(stored, BULK_LOAD_MIN_ROWS):
+        return 0  # too few to matter either way
+    return sum(len(rows) - stored_keys(rows) for rows in batches())
+
+
+def valid_batches(spill: Spill, bad: np.ndarray):
+    """A function giving the valid rows of a spill of checked chunks (`bad`: per row, in file order), a chunk
+    at a time, each call a fresh pass."""
+
+    def batches():
+        offset = 0
+        for frame in spill:
+            part = frame[~bad[offset : offset + len(frame)]]
+            offset += len(frame)
+            if len(part):
+                yield part
+
+    return batches

@@ -7,12 +7,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from imports.checks import ChunkCheck, SeenKeys, check_table, start
 from imports.report import ImportReport, quoted
 from imports.stored import same_times, utc64, utc_naive
-from imports.writing import db_datetime, db_datetimes, insert_rows, plan_and_write, update_rows
+from imports.writing import (
+    Spill,
+    add_counts,
+    bulk_load,
+    db_datetime,
+    db_datetimes,
+    insert_rows,
+    new_rows,
+    update_rows,
+    valid_batches,
+)
 
 from ..models import Group
 from . import GROUPS
@@ -72,19 +83,11 @@ def groups_import(*, source, **options) -> ImportReport:
         out["created_at"] = check.datetimes("created_at")
         return out
 
-    rows = check_table(table, GROUPS, check_chunk, report, chunk_rows, progress)
-    if not len(rows):  # a header and nothing else
-        report.written = not dry_run
-        return report
-    report.invalid = int(rows["bad"].sum())
-    if not report.ok:
-        return report
-    rows = rows[~rows["bad"]]
     fields = [
         f for f in ("name", "tier", "platform", "region", "capacity", "owner_id") if f.removesuffix("_id") in present
     ]
 
-    def plan():
+    def plan(rows):
         existing = stored_rows(Group, "code", rows["code"].tolist(), ["id", *fields, "created_at"])
         matched = existing.reindex(rows["code"])
         is_new = matched["id"].isna().to_numpy()
@@ -103,7 +106,7 @@ def groups_import(*, source, **options) -> ImportReport:
         changed &= ~is_new
         return matched, is_new, changed
 
-    def write(matched, is_new, changed):
+    def write(rows, matched, is_new, changed):
         new = rows[is_new]
         created = new["created_at"].to_numpy()
         created = np.where(np.isnat(created), utc_naive(now), created)
@@ -126,4 +129,27 @@ def groups_import(*, source, **options) -> ImportReport:
             values.append(db_datetimes(np.where(keep, stored, incoming).astype("datetime64[us]")))
         update_rows(Group, set_columns, list(zip(*values, ids, strict=True)))
 
-    return plan_and_write(Group, report, plan, write, dry_run)
+    # Checked rows wait in a spill file, then are planned and written a checked chunk at a time.
+    with Spill() as spill:
+        bad = check_table(table, GROUPS, check_chunk, report, chunk_rows, progress, spill=spill)["bad"]
+        bad = bad.to_numpy(dtype=bool)
+        report.invalid = int(bad.sum())
+        if not report.ok:
+            return report
+        batches = valid_batches(spill, bad)
+        if dry_run:
+            for rows in batches():
+                add_counts(report, *plan(rows)[1:])
+            return report
+        with transaction.atomic():
+            with bulk_load(Group, new_rows(Group, batches, len(bad) - report.invalid, _stored_count)):
+                for rows in batches():
+                    planned = plan(rows)
+                    add_counts(report, *planned[1:])
+                    write(rows, *planned)
+        report.written = True
+    return report
+
+
+def _stored_count(rows: pd.DataFrame) -> int:
+    return len(stored_rows(Group, "code", rows["code"].tolist(), ["id"]))

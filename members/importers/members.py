@@ -12,7 +12,7 @@ from itertools import repeat
 
 import numpy as np
 import pandas as pd
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,14 +20,17 @@ from imports.checks import ChunkCheck, SeenKeys, check_table, start
 from imports.report import ImportReport, RowError, quoted
 from imports.stored import as_text, same_times, select_in, utc64, utc_naive
 from imports.writing import (
+    Spill,
+    add_counts,
     bulk_load,
     db_datetime,
     db_datetimes,
     in_batches,
     insert_rows,
-    plan_and_write,
+    new_rows,
     quote,
     update_rows,
+    valid_batches,
 )
 
 from ..models import Group, Member, Membership, Tag
@@ -67,78 +70,103 @@ def members_import(*, source, **options) -> ImportReport:
         check.fail(itself, "referred_by", _("a member cannot refer themselves"))
         return out
 
-    rows = check_table(table, MEMBERS, check_chunk, report, chunk_rows, progress)
-    if not len(rows):  # a header and nothing else
-        report.written = not dry_run
-        return report
-    if "referred_by" in present and len(rows):
-        report.add_errors(_check_referrers(rows, skip_invalid))
-        report.errors.sort(key=lambda error: error.line)
-    report.invalid = int(rows["bad"].sum())
-    if not report.ok:
-        return report
-    rows = rows[~rows["bad"]]
-    fields = [
-        f for f in ("name", "phone", "region", "store_name", "wechat_nickname", "cumulative_purchase") if f in present
-    ]
-
-    def plan():
-        existing = stored_rows(
-            Member,
-            "external_id",
-            rows["external_id"].tolist(),
-            ["id", *fields, "last_active_at", "referred_by__external_id"],
-        )
-        matched = existing.reindex(rows["external_id"])
-        is_new = matched["id"].isna().to_numpy()
-        member_ids = matched["id"].fillna(0).astype(np.int64).to_numpy()
-        changed = np.zeros(len(rows), dtype=bool)
-        for f in fields:
-            stored = matched[f]
-            if f == "cumulative_purchase":
-                stored = stored.map(lambda d: "" if pd.isna(d) else f"{d:.2f}")
-            changed |= stored.fillna("").to_numpy() != rows[f].to_numpy()
-        if "last_active_at" in present:
-            changed |= ~same_times(utc64(matched["last_active_at"].to_numpy()), rows["last_active_at"].to_numpy())
+    # Checked rows wait in a spill file; memory holds only what the whole-file checks need (keys, referrers).
+    with Spill() as spill:
+        keep = ("external_id", "referred_by") if "referred_by" in present else ()
+        slim = check_table(table, MEMBERS, check_chunk, report, chunk_rows, progress, spill=spill, keep=keep)
+        if not len(slim):  # a header and nothing else
+            report.written = not dry_run
+            return report
         if "referred_by" in present:
-            changed |= matched["referred_by__external_id"].fillna("").to_numpy() != rows["referred_by"].to_numpy()
-        known = member_ids[~is_new].tolist()
-        tags_changed = np.zeros(len(rows), dtype=bool)
-        if "tags" in present:
-            stored_tags = _stored_tags(known)
-            tags_changed = stored_tags.reindex(member_ids).fillna("").to_numpy() != rows["tags"].to_numpy()
-            tags_changed &= ~is_new | (rows["tags"] != "").to_numpy()
-        memberships = _membership_plan(rows, member_ids, is_new, known, now)
-        changed |= tags_changed | (memberships["action"] != "").to_numpy()
-        changed &= ~is_new
-        return matched, is_new, changed, tags_changed, memberships
+            report.add_errors(_check_referrers(slim, skip_invalid))
+            report.errors.sort(key=lambda error: error.line)
+        bad = slim["bad"].to_numpy(dtype=bool)
+        del slim
+        report.invalid = int(bad.sum())
+        if not report.ok:
+            return report
+        fields = [
+            f for f in ("name", "phone", "region", "store_name", "wechat_nickname", "cumulative_purchase")
+            if f in present
+        ]  # fmt: skip
 
-    def write(matched, is_new, changed, tags_changed, memberships):
-        _write_members(rows, matched, is_new, changed, fields, present, now)
-        ids = _member_ids(rows["external_id"].tolist())
-        member_ids = ids.reindex(rows["external_id"]).to_numpy(dtype=np.int64)
-        if "referred_by" in present:
-            referrer_ids = ids.reindex(rows["referred_by"]).to_numpy()
-            todo = changed | (is_new & (rows["referred_by"] != "").to_numpy())
-            missing = pd.isna(referrer_ids) & todo & (rows["referred_by"] != "").to_numpy()
-            if missing.any():  # referrers that are in the database but not in the file
-                outside = _member_ids(rows["referred_by"][missing].unique().tolist())
-                referrer_ids = np.where(
-                    pd.isna(referrer_ids), outside.reindex(rows["referred_by"]).to_numpy(), referrer_ids
-                )
-            update_rows(
-                Member,
-                ["referred_by_id"],
-                [
-                    (None if pd.isna(ref) else int(ref), int(pk))
-                    for ref, pk in zip(referrer_ids[todo], member_ids[todo], strict=True)
-                ],
-            )
-        if "tags" in present:
-            _write_tags(rows, member_ids, tags_changed)
-        _write_memberships(memberships, member_ids, now)
+        batches = valid_batches(spill, bad)
+        if dry_run:
+            for rows in batches():
+                add_counts(report, *_plan(rows, fields, present, now)[1:3])
+            return report
+        with transaction.atomic():
+            with bulk_load(Member, new_rows(Member, batches, len(bad) - report.invalid, _stored_count)):
+                referrers = []  # per batch: (member id, referrer's external_id) of the rows to set
+                for rows in batches():
+                    matched, is_new, changed, tags_changed, memberships = _plan(rows, fields, present, now)
+                    add_counts(report, is_new, changed)
+                    _write_members(rows, matched, is_new, changed, fields, present, now)
+                    member_ids = matched["id"].fillna(0).to_numpy(dtype=np.int64)
+                    if is_new.any():
+                        created = rows["external_id"][is_new]
+                        member_ids[is_new] = _member_ids(created.tolist()).reindex(created).to_numpy(dtype=np.int64)
+                    if "tags" in present:
+                        _write_tags(rows, member_ids, tags_changed)
+                    _write_memberships(memberships, member_ids, now)
+                    if "referred_by" in present:
+                        todo = changed | (is_new & (rows["referred_by"] != "").to_numpy())
+                        referrers.append((member_ids[todo], rows["referred_by"].to_numpy()[todo]))
+                # Once every member of the file exists: a referrer may come later in the file.
+                for member_ids, referred in referrers:
+                    _write_referrers(member_ids, referred)
+        report.written = True
+    return report
 
-    return plan_and_write(Member, report, plan, write, dry_run)
+
+def _plan(rows: pd.DataFrame, fields: list[str], present: set[str], now):
+    """For a batch of valid rows: (stored values, is new, changed, tags changed, the membership plan)."""
+    existing = stored_rows(
+        Member,
+        "external_id",
+        rows["external_id"].tolist(),
+        ["id", *fields, "last_active_at", "referred_by__external_id"],
+    )
+    matched = existing.reindex(rows["external_id"])
+    is_new = matched["id"].isna().to_numpy()
+    member_ids = matched["id"].fillna(0).astype(np.int64).to_numpy()
+    changed = np.zeros(len(rows), dtype=bool)
+    for f in fields:
+        stored = matched[f]
+        if f == "cumulative_purchase":
+            stored = stored.map(lambda d: "" if pd.isna(d) else f"{d:.2f}")
+        changed |= stored.fillna("").to_numpy() != rows[f].to_numpy()
+    if "last_active_at" in present:
+        changed |= ~same_times(utc64(matched["last_active_at"].to_numpy()), rows["last_active_at"].to_numpy())
+    if "referred_by" in present:
+        changed |= matched["referred_by__external_id"].fillna("").to_numpy() != rows["referred_by"].to_numpy()
+    known = member_ids[~is_new].tolist()
+    tags_changed = np.zeros(len(rows), dtype=bool)
+    if "tags" in present:
+        stored_tags = _stored_tags(known)
+        tags_changed = stored_tags.reindex(member_ids).fillna("").to_numpy() != rows["tags"].to_numpy()
+        tags_changed &= ~is_new | (rows["tags"] != "").to_numpy()
+    memberships = _membership_plan(rows, member_ids, is_new, known, now)
+    changed |= tags_changed | (memberships["action"] != "").to_numpy()
+    changed &= ~is_new
+    return matched, is_new, changed, tags_changed, memberships
+
+
+def _stored_count(rows: pd.DataFrame) -> int:
+    return len(_member_ids(rows["external_id"].tolist()))
+
+
+def _write_referrers(member_ids: np.ndarray, referred: np.ndarray) -> None:
+    """Set these members' referrers (by external_id, "" for none); every member of the file exists by now."""
+    if not len(member_ids):
+        return
+    wanted = pd.unique(referred[referred != ""]).tolist()
+    referrer_ids = _member_ids(wanted).reindex(referred).to_numpy()
+    update_rows(
+        Member,
+        ["referred_by_id"],
+        [(None if pd.isna(ref) else int(ref), int(pk)) for ref, pk in zip(referrer_ids, member_ids, strict=True)],
+    )
 
 
 def _check_phones(check: ChunkCheck) -> np.ndarray:

@@ -282,3 +282,28 @@ def test_import_members_errors_are_english_lines_whatever_the_organisation_langu
         call_command("import_members", str(path), stderr=err)
     assert "line 2, column phone:" in err.getvalue()
     assert not Member.objects.exists()
+
+
+def test_import_members_in_batches_finds_referrers_in_later_batches_and_in_the_database(tmp_path, codebook):
+    # Checked rows are planned and written a chunk at a time (memory stays flat): a referrer may be in a
+    # later chunk, or already stored; tags, groups and a re-import work across chunks too.
+    GroupFactory(code="G1")
+    MemberFactory(external_id="OLD", name="老客户")
+    text = (
+        "external_id,name,tags,group,referred_by\n"
+        "KH1,一,3,G1,KH5\nKH2,二,,,OLD\nKH3,三,D;V1,G1,\nKH4,四,,,KH1\nKH5,五,,G1,KH2\n"
+    )
+    path = write(tmp_path, text)
+    status, out, err = run("import_members", path, "--chunk-rows", "2")
+    assert (status, out.strip()) == (0, "created 5, updated 0, unchanged 0, invalid 0"), err
+    referrers = dict(Member.objects.values_list("external_id", "referred_by__external_id"))
+    assert referrers == {"OLD": None, "KH1": "KH5", "KH2": "OLD", "KH3": None, "KH4": "KH1", "KH5": "KH2"}
+    assert sorted(Member.objects.get(external_id="KH3").tags.values_list("code", flat=True)) == ["D", "V1"]
+    assert Membership.objects.filter(group__code="G1").count() == 3
+    status, out, _err = run("import_members", path, "--chunk-rows", "2")
+    assert (status, out.strip()) == (0, "created 0, updated 0, unchanged 5, invalid 0")
+    status, out, _err = run(
+        "import_members", write(tmp_path, text.replace("KH4,四,,,KH1", "KH4,四,,,")), "--chunk-rows", "2"
+    )
+    assert (status, out.strip()) == (0, "created 0, updated 1, unchanged 4, invalid 0")
+    assert Member.objects.get(external_id="KH4").referred_by is None

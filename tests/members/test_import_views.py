@@ -145,8 +145,8 @@ def test_large_file_goes_through_the_celery_task_with_progress(
     seen = []
     real_progress = importers._job_progress
 
-    def recording_progress(job_id):
-        inner = real_progress(job_id)
+    def recording_progress(job_id, status):
+        inner = real_progress(job_id, status)
 
         def progress(done, total):
             inner(done, total)
