@@ -2,24 +2,12 @@
 an admin can see failed logins and unblock a user or an address in the Django admin by deleting its access
 attempts. Rerunnable: it adds, and adding a permission a role already has is a no-op."""
 
-from django.contrib.auth.management import create_permissions
+from core.grants import grant_role_permissions
 from django.db import migrations
 
 
 def grant(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    app_config = apps.get_app_config("axes")
-    # Permissions are normally created after all migrations; the role needs them now. (Restore the flag:
-    # the browser tests replay this with the historical registry.)
-    models_module = getattr(app_config, "models_module", None)
-    app_config.models_module = models_module or True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = models_module
-
-    group = Group.objects.filter(name="admin").first()
-    if group is not None:
-        group.permissions.add(*Permission.objects.filter(content_type__app_label="axes"))
+    grant_role_permissions(apps, "axes", {"admin": None})
 
 
 class Migration(migrations.Migration):

@@ -4,7 +4,7 @@ import django.db.models.deletion
 import django.utils.timezone
 import outreach.models.questionnaires
 from django.conf import settings
-from django.contrib.auth.management import create_permissions
+from core.grants import grant_role_permissions
 from django.db import migrations, models
 
 # Operators write questionnaires and send links; agents fill one in during a call; managers read answers.
@@ -18,19 +18,7 @@ GRANTS = {
 
 
 def grant(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    config = apps.get_app_config("outreach")
-    models_module = getattr(config, "models_module", None)
-    config.models_module = models_module or True
-    create_permissions(config, apps=apps, verbosity=0)
-    config.models_module = models_module
-    for role, codenames in GRANTS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        permissions = Permission.objects.filter(content_type__app_label="outreach")
-        if codenames is not None:
-            permissions = permissions.filter(codename__in=codenames)
-        group.permissions.add(*permissions)
+    grant_role_permissions(apps, "outreach", GRANTS)
 
 
 class Migration(migrations.Migration):
