@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.money import MoneyField
+from core.money import ZERO, MoneyField
 from members.models import Group, Member, SavedSelection, Tag
 
 
@@ -121,12 +121,6 @@ class CallTaskQuerySet(models.QuerySet):
     def unfinished(self):
         return self.exclude(status=CallTask.Status.DONE)
 
-    def ready(self, *, now):
-        """Open tasks whose time has come (a call-back or a retry waits for its time)."""
-        return self.filter(status=CallTask.Status.OPEN).filter(
-            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-        )
-
 
 class CallTask(models.Model):
     """One member to call on one list: open, being called (claimed by one agent), or done."""
@@ -163,7 +157,8 @@ class CallTask(models.Model):
     next_attempt_at = models.DateTimeField(_("call at"), null=True, blank=True)
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
-    priority = MoneyField(_("expected value"), null=True, blank=True)
+    # 0 until the member has a stored expected value (no counting order yet): such members are called last.
+    priority = MoneyField(_("expected value"), default=ZERO)
     priority_reason = models.CharField(_("why"), max_length=200, blank=True)
     invited_to = models.ForeignKey(
         Group, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("invited to"),
@@ -187,7 +182,25 @@ class CallTask(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["agent", "status", "next_attempt_at"], name="call_task_agent_queue"),
+            # The queues a claim reads (services/claims.py), each in the order it reads them, so that the first row
+            # of an index scan is the task to call: an agent's due call-backs and retries, then per list their
+            # own fresh tasks and the list's shared ones, by expected value.
+            models.Index(
+                fields=["agent", "next_attempt_at", "-priority", "id"],
+                condition=Q(status="open", next_attempt_at__isnull=False),
+                name="call_task_due",
+            ),
+            models.Index(
+                fields=["agent", "call_list", "-priority", "id"],
+                condition=Q(status="open", next_attempt_at__isnull=True),
+                name="call_task_fresh",
+            ),
+            models.Index(
+                fields=["call_list", "-priority", "id"],
+                condition=Q(status="open", next_attempt_at__isnull=True, agent__isnull=True),
+                name="call_task_shared",
+            ),
+            models.Index(fields=["agent", "status"], name="call_task_agent_status"),
             models.Index(fields=["call_list", "status"], name="call_task_list_status"),
             models.Index(fields=["member", "created_at"], name="call_task_member"),
         ]

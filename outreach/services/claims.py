@@ -13,14 +13,26 @@ from ..models import CallList, CallTask
 CLAIM_TRIES = 5
 
 
-def _queue(agent, *, now, call_list=None):
-    """The agent's ready tasks, then the shared queue of the lists they work on, best first: a call-back or a
-    retry whose time has come before anything else, then by expected value."""
-    tasks = CallTask.objects.ready(now=now).filter(call_list__status=CallList.Status.OPEN)
-    tasks = tasks.filter(Q(agent=agent) | Q(agent__isnull=True, call_list__crew__agent=agent))
+def _queues(agent, *, now, call_list=None):
+    """Where the agent's next call comes from, in order, each queue best first and read off its own index
+    (models/calls.py; one query with an OR read every open task of every list, bench/outreach.py):
+
+    1. their call-backs and retries whose time has come, oldest first, whatever the list;
+    2. then list by list, the most urgent first (due date): their own fresh tasks, then the list's shared
+       queue, each by expected value.
+    """
+    open_lists = CallList.objects.filter(status=CallList.Status.OPEN)
     if call_list is not None:
-        tasks = tasks.filter(call_list=call_list)
-    return tasks.order_by(F("next_attempt_at").asc(nulls_last=True), F("priority").desc(nulls_last=True), "pk")
+        open_lists = open_lists.filter(pk=call_list.pk)
+    due = CallTask.objects.filter(
+        agent=agent, status=CallTask.Status.OPEN, next_attempt_at__lte=now, call_list__in=open_lists
+    ).order_by("next_attempt_at", "-priority", "pk")
+    yield due
+    fresh = CallTask.objects.filter(status=CallTask.Status.OPEN, next_attempt_at__isnull=True)
+    lists = open_lists.filter(crew__agent=agent).order_by(F("due_date").asc(nulls_last=True), "pk")
+    for list_id in lists.values_list("pk", flat=True):
+        yield fresh.filter(agent=agent, call_list_id=list_id).order_by("-priority", "pk")
+        yield fresh.filter(agent__isnull=True, call_list_id=list_id).order_by("-priority", "pk")
 
 
 def task_claim_next(*, agent, call_list: CallList | None = None, now=None) -> CallTask | None:
@@ -36,14 +48,14 @@ def task_claim_next(*, agent, call_list: CallList | None = None, now=None) -> Ca
         current = current.filter(call_list=call_list)
     if task := current.order_by("claimed_at", "pk").first():
         return task
-    for _try in range(CLAIM_TRIES):
-        with transaction.atomic():
-            candidate = _queue(agent, now=now, call_list=call_list).select_for_update(skip_locked=True, of=("self",))
-            task = candidate.first()
-            if task is None:
-                return None
-            if _take(task, agent=agent, now=now):
-                return task
+    for queue in _queues(agent, now=now, call_list=call_list):
+        for _try in range(CLAIM_TRIES):
+            with transaction.atomic():
+                task = queue.select_for_update(skip_locked=True, of=("self",)).first()
+                if task is None:
+                    break  # this queue is empty: try the next
+                if _take(task, agent=agent, now=now):
+                    return task
     return None
 
 

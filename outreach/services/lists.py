@@ -8,10 +8,10 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.money import ZERO
 from members.models import Group, Membership, SavedSelection
 from members.selections import selection_members
 from members.selectors import pk_in
@@ -98,7 +98,7 @@ def call_list_build(spec: CallListSpec, *, by, now=None) -> CallList:
         for s in spec.shares
     )
     agents = _split(call_list.split, kept, spec.shares)
-    rows = [(pk, agents.get(pk), *priorities.get(pk, (None, ""))) for pk, _region, _purchase in kept]
+    rows = [(pk, agents.get(pk), *priorities.get(pk, (ZERO, ""))) for pk, _region, _purchase in kept]
     _insert_tasks(call_list, rows, now=now)
     return call_list
 
@@ -127,7 +127,7 @@ def _insert_tasks(call_list: CallList, rows: list[tuple], *, now) -> None:
                 member="json_extract(value, '$[0]')", agent="json_extract(value, '$[1]')",
                 priority="json_extract(value, '$[2]')", reason="json_extract(value, '$[3]')",
             )  # fmt: skip
-            payload = [(m, a, None if p is None else str(p), r) for m, a, p, r in rows]
+            payload = [(m, a, str(p), r) for m, a, p, r in rows]
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) SELECT {select} FROM json_each(%s)",
                 [call_list.pk, created, json.dumps(payload)],
@@ -157,7 +157,7 @@ def call_list_reassign(*, call_list: CallList, away, to: list[Share]) -> int:
         CallTask.objects.select_for_update()
         .filter(call_list=call_list, agent=away)
         .unfinished()
-        .order_by(F("priority").desc(nulls_last=True), "pk")
+        .order_by("-priority", "pk")
         .values_list("pk", flat=True)
     )
     for share in to:
