@@ -221,6 +221,8 @@ def claim_bench(env: dict, claims: int, split: str, think_ms: float) -> dict:
                 str(go),
                 "--report",
                 str(report),
+                "--think-ms",
+                str(think_ms),
             ],
             env={**os.environ, **env, "BENCH_LIST": call_list.name},
             cwd=ROOT,
