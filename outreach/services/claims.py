@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,8 +18,8 @@ def _queues(agent, *, now, call_list=None):
     (models/calls.py; one query with an OR read every open task of every list, bench/outreach.py):
 
     1. their call-backs and retries whose time has come, oldest first, whatever the list;
-    2. then list by list, the most urgent first (due date): their own fresh tasks, then the list's shared
-       queue, each by expected value.
+    2. then list by list, the most urgent first (due date): their own fresh tasks (a split list), or the
+       list's shared queue (a shared one), by expected value.
     """
     open_lists = CallList.objects.filter(status=CallList.Status.OPEN)
     if call_list is not None:
@@ -30,9 +30,12 @@ def _queues(agent, *, now, call_list=None):
     yield due
     fresh = CallTask.objects.filter(status=CallTask.Status.OPEN, next_attempt_at__isnull=True)
     lists = open_lists.filter(crew__agent=agent).order_by(F("due_date").asc(nulls_last=True), "pk")
-    for list_id in lists.values_list("pk", flat=True):
-        yield fresh.filter(agent=agent, call_list_id=list_id).order_by("-priority", "pk")
-        yield fresh.filter(agent__isnull=True, call_list_id=list_id).order_by("-priority", "pk")
+    for list_id, split in lists.values_list("pk", "split"):
+        # A split list deals every task to an agent; a shared one deals none until claimed.
+        if split == CallList.Split.SHARED:
+            yield fresh.filter(agent__isnull=True, call_list_id=list_id).order_by("-priority", "pk")
+        else:
+            yield fresh.filter(agent=agent, call_list_id=list_id).order_by("-priority", "pk")
 
 
 def task_claim_next(*, agent, call_list: CallList | None = None, now=None) -> CallTask | None:
@@ -49,14 +52,45 @@ def task_claim_next(*, agent, call_list: CallList | None = None, now=None) -> Ca
     if task := current.order_by("claimed_at", "pk").first():
         return task
     for queue in _queues(agent, now=now, call_list=call_list):
+        if connection.vendor == "postgresql":
+            if task := _take_first(queue, agent=agent, now=now):
+                return task
+            continue
         for _try in range(CLAIM_TRIES):
             with transaction.atomic():
-                task = queue.select_for_update(skip_locked=True, of=("self",)).first()
+                task = queue.first()
                 if task is None:
                     break  # this queue is empty: try the next
                 if _take(task, agent=agent, now=now):
                     return task
     return None
+
+
+def _take_first(queue, *, agent, now) -> CallTask | None:
+    """PostgreSQL: take the queue's first task in one statement, `UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP
+    LOCKED LIMIT 1) RETURNING …`, as the reminder sweep claims: a task locked by another agent's claim is
+    skipped, not waited for, and one round trip does it (bench/outreach.py)."""
+    fields = CallTask._meta.concrete_fields
+    # One statement is its own transaction: no BEGIN or COMMIT round trip. (Django compiles FOR UPDATE only
+    # inside atomic(), so the clause is added here; the queue reads the task table alone.)
+    sql, params = queue.values("pk")[:1].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {CallTask._meta.db_table} SET status = %s, agent_id = %s, claimed_at = %s "
+            f"WHERE id = ({sql} FOR UPDATE SKIP LOCKED) AND status = %s "
+            f"RETURNING {', '.join(f.column for f in fields)}",
+            [CallTask.Status.CALLING, agent.pk, now, *params, CallTask.Status.OPEN],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    converters = connection.ops.get_db_converters
+    values = []
+    for field, value in zip(fields, row, strict=True):
+        for converter in converters(field) + field.get_db_converters(connection):
+            value = converter(value, field, connection)
+        values.append(value)
+    return CallTask.from_db(connection.alias, [f.attname for f in fields], values)
 
 
 def _take(task: CallTask, *, agent, now) -> bool:

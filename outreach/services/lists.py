@@ -167,6 +167,9 @@ def call_list_reassign(*, call_list: CallList, away, to: list[Share]) -> int:
         dealt.setdefault(agent_id, []).append(task_id)
     for agent_id, ids in dealt.items():
         CallTask.objects.filter(pk_in(ids)).update(agent_id=agent_id, status=CallTask.Status.OPEN, claimed_at=None)
+    if call_list.split == CallList.Split.SHARED:
+        # A shared list's fresh calls go back to its queue; call-backs and retries keep their new agent.
+        CallTask.objects.filter(pk_in(tasks), next_attempt_at__isnull=True).update(agent_id=None)
     return len(tasks)
 
 

@@ -232,3 +232,18 @@ def test_the_list_is_called_in_order_of_expected_value_with_the_reason(operator,
     assert task.priority == Decimal("3400.50")
     assert "6" in task.priority_reason
     assert "41" in task.priority_reason
+
+
+def test_handing_over_a_shared_list_puts_fresh_calls_back_in_its_queue(operator, chengdu):
+    away, other = make_agent("away"), make_agent("other")
+    call_list = build_list(by=operator, agents=[away, other], split=CallList.Split.SHARED)
+    half_done = task_claim_next(agent=away)  # a call left half-done
+    call_list_reassign(call_list=call_list, away=away, to=[Share(other.pk)])
+    half_done.refresh_from_db()
+    assert (half_done.status, half_done.agent) == (CallTask.Status.OPEN, None)
+    claimed = set()
+    while task := task_claim_next(agent=other):
+        claimed.add(task.pk)
+        call_record(task=task, agent=other, outcome=CallTask.Outcome.DECLINED)
+    assert half_done.pk in claimed
+    assert len(claimed) == 12
