@@ -144,3 +144,22 @@ def members_in_open_group(groups: QuerySet[Group] | None = None, **group_filters
     if group_filters:
         memberships = memberships.filter(**{f"group__{key}": value for key, value in group_filters.items()})
     return Exists(memberships)
+
+
+def invitation_order(member: Member, groups: Sequence[Group]) -> list[Group]:
+    """The order in which `groups` take `member`: those of the member's own region first (a province-wide list
+    invites a 成都 pharmacy to the 成都 group of its pool), then the others in the order given."""
+    own = [group for group in groups if member.region and group.region == member.region]
+    return own + [group for group in groups if group not in own]
+
+
+def group_for_invitation(member: Member, groups: Sequence[Group]) -> Group | None:
+    """The group an invitation would put `member` in now (what `services.membership_invite` does, read-only):
+    the first of `invitation_order` that takes new members and has room; None when all are full."""
+    taken = dict(
+        Membership.objects.open().filter(group__in=groups).order_by().values_list("group").annotate(n=Count("pk"))
+    )
+    return next(
+        (g for g in invitation_order(member, groups) if g.takes_new_members and taken.get(g.pk, 0) < g.capacity),
+        None,
+    )

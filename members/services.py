@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from .filters import MemberFilter
 from .models import Group, Member, Membership, SavedSelection
 from .permissions import DELETE_ANY_SELECTION
+from .selectors import invitation_order
 
 
 def selection_query(query: str) -> str:
@@ -70,11 +71,10 @@ class GroupsFull(ValidationError):
 def membership_invite(*, member: Member, groups: Sequence[Group]) -> Membership:
     """Invite `member` to the first of `groups` with room, or return their open membership in one.
 
-    The groups of the member's own region come first (a province-wide list invites a 成都 pharmacy to the
-    成都 group of its pool), then the others in the order given. Room is capacity minus open (invited or
-    active) memberships, counted under a lock on the group's row, so two invitations at once cannot both take
-    a group's last place. Legacy groups take no new members. Raises GroupsFull, saying how full each group
-    is, when none has room.
+    The groups are tried in `selectors.invitation_order` (the member's own region first). Room is capacity
+    minus open (invited or active) memberships, counted under a lock on the group's row, so two invitations at
+    once cannot both take a group's last place. Legacy groups take no new members. Raises GroupsFull, saying
+    how full each group is, when none has room.
     """
     if not groups:
         raise GroupsFull(_("No group to invite to: add a group to the list."))
@@ -84,9 +84,7 @@ def membership_invite(*, member: Member, groups: Sequence[Group]) -> Membership:
         return existing
     locked = {group.pk: group for group in Group.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
     fill = []
-    own_region = [pk for pk in ids if member.region and locked[pk].region == member.region]
-    for pk in own_region + [pk for pk in ids if pk not in own_region]:
-        group = locked[pk]
+    for group in invitation_order(member, [locked[pk] for pk in ids]):
         taken = Membership.objects.open().filter(group=group).count()
         if group.takes_new_members and taken < group.capacity:
             return Membership.objects.create(member=member, group=group, status=Membership.Status.INVITED)

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Order
 from members import segments
-from members.models import Group, Member, Membership, Tag
+from members.models import Group, Member, Tag
+from members.selectors import group_for_invitation
 
 from .models import CallList, CallListAgent, CallListGroup, CallTask, Script
 from .priorities import RECENT_DAYS
@@ -51,17 +52,9 @@ def script_for(member_tag_ids: set[int], call_list: CallList) -> Script | None:
     return next((script for script in scripts if not script.tags.all()), None)
 
 
-def target_group(call_list: CallList) -> Group | None:
-    """The group an accepted call would invite to now: the first of the list's groups with room."""
-    groups = [entry.group for entry in call_list.pool.select_related("group")]
-    taken = dict(
-        Membership.objects.open()
-        .filter(group__in=groups)
-        .values_list("group")
-        .annotate(n=Count("pk"))
-        .values_list("group", "n")
-    )
-    return next((g for g in groups if g.takes_new_members and taken.get(g.pk, 0) < g.capacity), None)
+def target_group(call_list: CallList, member: Member) -> Group | None:
+    """The group accepting this call would invite the member to now (members.selectors.group_for_invitation)."""
+    return group_for_invitation(member, [entry.group for entry in call_list.pool.select_related("group")])
 
 
 def fill_script(script: Script | None, *, member: Member, group: Group | None) -> str:

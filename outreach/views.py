@@ -97,7 +97,7 @@ def task_detail(request, pk: int):
 def _workspace(request, task, form, status=200):
     member = task.member
     tags = selectors.member_tags(member)
-    group = selectors.target_group(task.call_list)
+    group = selectors.target_group(task.call_list, member)
     script = selectors.script_for({tag.pk for tag in tags}, task.call_list)
     phone, full = phones.task_phone(request.user, task)
     context = {
