@@ -1,5 +1,5 @@
-"""The call numbers and the phone audit as XLSX. Text goes in with `write_string`, never `write`: xlsxwriter
-would turn a name starting with `=` into a live formula (formula injection); numbers stay numbers."""
+"""The call numbers and the phone audit as XLSX, every cell through `core.spreadsheets` (text never becomes a
+formula; numbers stay numbers)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from core.spreadsheets import WORKBOOK_OPTIONS, write_cell
 from core.users import user_display_name
 
 from .stats import StatsRow
@@ -27,18 +28,12 @@ def _response(buffer: io.BytesIO, filename: str) -> HttpResponse:
 
 def _write_row(sheet, row_index: int, values, formats=None) -> None:
     for col, value in enumerate(values):
-        cell_format = formats[col] if formats else None
-        if value is None:
-            sheet.write_blank(row_index, col, None, cell_format)
-        elif isinstance(value, str):
-            sheet.write_string(row_index, col, value, cell_format)
-        else:
-            sheet.write_number(row_index, col, value, cell_format)
+        write_cell(sheet, row_index, col, value, formats[col] if formats else None)
 
 
 def stats_xlsx(rows: list[StatsRow], *, filename: str) -> HttpResponse:
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
     sheet = book.add_worksheet(_("Calls")[:31])
     bold = book.add_format({"bold": True, "bg_color": "#eef3fb", "border": 1})
     percent = book.add_format({"num_format": "0.0%"})
@@ -62,7 +57,7 @@ def stats_xlsx(rows: list[StatsRow], *, filename: str) -> HttpResponse:
 
 def phone_audit_xlsx(reveals) -> HttpResponse:
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
     sheet = book.add_worksheet(_("Phone numbers shown")[:31])
     bold = book.add_format({"bold": True, "bg_color": "#eef3fb", "border": 1})
     headers = [_("Time"), _("User"), _("Member ID"), _("Member"), _("Action"), _("Call list"), _("Task")]

@@ -149,8 +149,18 @@ def test_the_stats_export_is_numbers_and_text_never_formulas(client, operator, a
     login(client, manager)
     response = client.get(reverse("outreach:calllist-export", args=[listed.pk]))
     rows = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0).to_python()
-    assert rows[1][1].startswith("=HYPERLINK")  # shown as text …
+    assert rows[1][1].startswith("'=HYPERLINK")  # shown as text, apostrophed as every export does (core.spreadsheets) …
     sheet_xml = zipfile.ZipFile(io.BytesIO(response.content)).read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet_xml  # … never stored as a formula
     assert rows[-1][2:6] == [1, 1, 1, 0]
     assert rows[-1][6] == 1.0
+
+
+def test_the_workspace_names_the_group_accepting_would_invite_to(client, operator, agent):
+    MemberFactory(region="四川/绵阳")
+    anywhere, mianyang = GroupFactory(region="四川", name="全省群"), GroupFactory(region="四川/绵阳", name="绵阳群")
+    build_list(by=operator, agents=[agent], query="region=四川/绵阳", groups=[anywhere, mianyang])
+    client.force_login(agent)
+    page = client.get(client.post(reverse("outreach:call-next")).url)
+    assert "绵阳群" in page.text
+    assert "全省群" not in page.text
