@@ -188,6 +188,8 @@ class Membership(models.Model):
     joined_at = models.DateTimeField(_("joined"), null=True, blank=True)
     left_at = models.DateTimeField(_("left"), null=True, blank=True)
     group_nickname = models.CharField(_("group nickname"), max_length=100, blank=True)
+    # Why a membership ended (left or removed): "2 strikes: short videos", "moved to 成都VIP2群", the file's reason.
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
     strikes = models.PositiveSmallIntegerField(_("strikes"), default=0)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 

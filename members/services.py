@@ -14,6 +14,7 @@ from .filters import MemberFilter
 from .models import Group, Member, Membership, SavedSelection
 from .permissions import DELETE_ANY_SELECTION
 from .selectors import invitation_order
+from .signals import send_memberships_changed
 
 
 def selection_query(query: str) -> str:
@@ -103,4 +104,58 @@ def membership_mark_joined(*, membership: Membership, at=None) -> Membership:
         membership.status = Membership.Status.ACTIVE
         membership.joined_at = at or timezone.now()
         membership.save(update_fields=["status", "joined_at"])
+        send_memberships_changed(joined=[membership.pk])
     return membership
+
+
+@transaction.atomic
+def membership_end(*, membership: Membership, status: str, reason: str = "", at=None) -> Membership:
+    """The member left the group, or was removed from it (`status` left or removed), with the reason kept.
+
+    Ending an already ended membership changes nothing (a second click, a file imported twice). An invited
+    member who never joined can be ended too (the invitation was declined): their joined_at stays empty.
+    """
+    if status not in (Membership.Status.LEFT, Membership.Status.REMOVED):
+        raise ValueError(f"a membership ends as left or removed, not {status!r}")
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if not membership.is_open:
+        return membership
+    at = at or timezone.now()
+    if membership.joined_at and at < membership.joined_at:
+        raise ValidationError(
+            _("%(member)s joined %(group)s on %(joined)s: they cannot have left before.")
+            % {"member": membership.member, "group": membership.group, "joined": membership.joined_at.date()}
+        )
+    membership.status, membership.left_at, membership.reason = status, at, reason[:200]
+    membership.save(update_fields=["status", "left_at", "reason"])
+    send_memberships_changed(ended=[membership.pk])
+    return membership
+
+
+@transaction.atomic
+def membership_move(*, membership: Membership, to: Group, at=None) -> Membership:
+    """Move a member to another group: the old membership ends as left ("moved to …"), a new active one opens
+    in `to`, within its capacity (GroupsFull otherwise, and nothing is changed). Returns the new membership."""
+    at = at or timezone.now()
+    group = Group.objects.select_for_update().get(pk=to.pk)
+    if group.pk == membership.group_id:
+        raise ValidationError(_("%(member)s is already in %(group)s.") % {"member": membership.member, "group": group})
+    if not group.takes_new_members:
+        raise ValidationError(_("%(group)s is a legacy group: it takes no new members.") % {"group": group})
+    existing = Membership.objects.open().filter(member_id=membership.member_id, group=group).first()
+    taken = Membership.objects.open().filter(group=group).count()
+    if existing is None and taken >= group.capacity:
+        raise GroupsFull(_("%(group)s is full (%(taken)s/%(capacity)s).") % {
+            "group": group, "taken": taken, "capacity": group.capacity,
+        })  # fmt: skip
+    membership_end(
+        membership=membership, status=Membership.Status.LEFT, reason=_("moved to %(group)s") % {"group": group}, at=at
+    )
+    if existing is not None:
+        return existing
+    moved = Membership.objects.create(
+        member_id=membership.member_id, group=group, status=Membership.Status.ACTIVE, joined_at=at,
+        group_nickname=membership.group_nickname,
+    )  # fmt: skip
+    send_memberships_changed(joined=[moved.pk])
+    return moved
