@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import CallList, CallTask
+from ..models import CallList, CallListAgent, CallTask
 
 CLAIM_TRIES = 5
 
@@ -46,16 +46,14 @@ def task_claim_next(*, agent, call_list: CallList | None = None, now=None) -> Ca
     other moves on to the next. On PostgreSQL `FOR UPDATE SKIP LOCKED` makes the loser skip rather than wait.
     """
     now = now or timezone.now()
+    if connection.vendor == "postgresql":
+        return _claim_next_postgresql(agent=agent, call_list=call_list, now=now)
     current = CallTask.objects.filter(agent=agent, status=CallTask.Status.CALLING, call_list__status="open")
     if call_list is not None:
         current = current.filter(call_list=call_list)
     if task := current.order_by("claimed_at", "pk").first():
         return task
     for queue in _queues(agent, now=now, call_list=call_list):
-        if connection.vendor == "postgresql":
-            if task := _take_first(queue, agent=agent, now=now):
-                return task
-            continue
         for _try in range(CLAIM_TRIES):
             with transaction.atomic():
                 task = queue.first()
@@ -66,20 +64,54 @@ def task_claim_next(*, agent, call_list: CallList | None = None, now=None) -> Ca
     return None
 
 
-def _take_first(queue, *, agent, now) -> CallTask | None:
-    """PostgreSQL: take the queue's first task in one statement, `UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP
-    LOCKED LIMIT 1) RETURNING …`, as the reminder sweep claims: a task locked by another agent's claim is
-    skipped, not waited for, and one round trip does it (bench/outreach.py)."""
-    fields = CallTask._meta.concrete_fields
-    # One statement is its own transaction: no BEGIN or COMMIT round trip. (Django compiles FOR UPDATE only
-    # inside atomic(), so the clause is added here; the queue reads the task table alone.)
-    sql, params = queue.values("pk")[:1].query.sql_with_params()
+def _claim_next_postgresql(*, agent, call_list, now) -> CallTask | None:
+    """The same queues as `_queues`, in two round trips of hand-written SQL (bench/outreach.py: the ORM's four
+    compiled queries were most of a claim's time):
+
+    1. the agent's unrecorded call, if any, and their open lists, most urgent first;
+    2. one `UPDATE … WHERE id = COALESCE((due queue), (first list's queue), …) RETURNING …`, each queue a
+       `SELECT id … LIMIT 1 FOR UPDATE SKIP LOCKED` read off its partial index. COALESCE evaluates a queue only
+       when the ones before it are empty, so only the task taken is locked. One statement is its own
+       transaction in autocommit: no BEGIN or COMMIT round trip.
+    """
+    tasks, lists, crew = CallTask._meta.db_table, CallList._meta.db_table, CallListAgent._meta.db_table
+    opened, calling, shared = CallTask.Status.OPEN, CallTask.Status.CALLING, CallList.Split.SHARED
+    only = "" if call_list is None else " AND l.id = %s"
+    only_params = [] if call_list is None else [call_list.pk]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {CallTask._meta.db_table} SET status = %s, agent_id = %s, claimed_at = %s "
-            f"WHERE id = ({sql} FOR UPDATE SKIP LOCKED) AND status = %s "
-            f"RETURNING {', '.join(f.column for f in fields)}",
-            [CallTask.Status.CALLING, agent.pk, now, *params, CallTask.Status.OPEN],
+            f"(SELECT 0, t.id, '', NULL::date FROM {tasks} t JOIN {lists} l ON l.id = t.call_list_id"
+            f" WHERE t.agent_id = %s AND t.status = '{calling}' AND l.status = '{CallList.Status.OPEN}'{only}"
+            f" ORDER BY t.claimed_at, t.id LIMIT 1)"
+            f" UNION ALL (SELECT 1, l.id, l.split, l.due_date FROM {lists} l JOIN {crew} c ON c.call_list_id = l.id"
+            f" WHERE c.agent_id = %s AND l.status = '{CallList.Status.OPEN}'{only})"
+            f" ORDER BY 1, 4 NULLS LAST, 2",
+            [agent.pk, *only_params, agent.pk, *only_params],
+        )
+        rows = cursor.fetchall()
+        if rows and rows[0][0] == 0:
+            return CallTask.objects.get(pk=rows[0][1])
+        queues = [
+            f"(SELECT id FROM {tasks} WHERE agent_id = %s AND status = '{opened}' AND next_attempt_at <= %s"
+            f" AND call_list_id IN (SELECT l.id FROM {lists} l WHERE l.status = '{CallList.Status.OPEN}'{only})"
+            f" ORDER BY next_attempt_at, priority DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+        ]
+        params = [agent.pk, now, *only_params]
+        fresh = f"status = '{opened}' AND next_attempt_at IS NULL"
+        for _kind, list_id, split, _due in rows:
+            if split == shared:  # a shared list deals no task until it is claimed
+                queues.append(f"(SELECT id FROM {tasks} WHERE call_list_id = %s AND agent_id IS NULL AND {fresh}")
+                params.append(list_id)
+            else:
+                queues.append(f"(SELECT id FROM {tasks} WHERE agent_id = %s AND call_list_id = %s AND {fresh}")
+                params += [agent.pk, list_id]
+            queues[-1] += " ORDER BY priority DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+        fields = CallTask._meta.concrete_fields
+        cursor.execute(
+            f"UPDATE {tasks} SET status = '{calling}', agent_id = %s, claimed_at = %s"
+            f" WHERE id = COALESCE({', '.join(queues)}) AND status = '{opened}'"
+            f" RETURNING {', '.join(field.column for field in fields)}",
+            [agent.pk, now, *params],
         )
         row = cursor.fetchone()
     if row is None:
@@ -90,7 +122,7 @@ def _take_first(queue, *, agent, now) -> CallTask | None:
         for converter in converters(field) + field.get_db_converters(connection):
             value = converter(value, field, connection)
         values.append(value)
-    return CallTask.from_db(connection.alias, [f.attname for f in fields], values)
+    return CallTask.from_db(connection.alias, [field.attname for field in fields], values)
 
 
 def _take(task: CallTask, *, agent, now) -> bool:

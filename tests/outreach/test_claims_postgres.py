@@ -86,3 +86,70 @@ def test_agents_claiming_at_once_never_share_a_task(postgres_url, tmp_path, spli
         " WHERE a.agent_id <> t.agent_id",
     )
     assert mismatched == [(0,)]
+
+
+ORDER = """
+import datetime as dt, json
+from django.contrib.auth.models import User
+from django.utils import timezone
+from members.models import Member
+from outreach.models import CallList, CallListAgent, CallTask
+from outreach.services import call_record, task_claim_next
+
+now = timezone.now()
+agent, other = User.objects.create_user("a"), User.objects.create_user("b")
+soon = CallList.objects.create(name="soon", split="shared", due_date=now.date())
+later = CallList.objects.create(name="later", split="round_robin", due_date=now.date() + dt.timedelta(days=3))
+closed = CallList.objects.create(name="closed", split="shared", status="closed")
+for call_list in (soon, later, closed):
+    CallListAgent.objects.create(call_list=call_list, agent=agent)
+def task(call_list, name, priority, owner=None, at=None):
+    member = Member.objects.create(external_id=name, name=name, phone="+8613900000000")
+    CallTask.objects.create(call_list=call_list, member=member, agent=owner, priority=priority, next_attempt_at=at)
+task(later, "later-5", 5, agent)
+task(later, "later-9", 9, agent)
+task(later, "later-others", 99, other)
+task(later, "callback-old", 0, agent, now - dt.timedelta(hours=2))
+task(soon, "callback-new", 50, agent, now - dt.timedelta(hours=1))
+task(later, "callback-future", 80, agent, now + dt.timedelta(hours=1))
+task(soon, "soon-1", 1)
+task(soon, "soon-7", 7)
+task(closed, "closed-100", 100)
+task(closed, "closed-callback", 100, agent, now - dt.timedelta(hours=3))
+
+order = []
+first = task_claim_next(agent=agent, now=now)
+again = task_claim_next(agent=agent, now=now)
+assert again.pk == first.pk and again.status == "calling", "an unrecorded call comes back first"
+in_soon = task_claim_next(agent=agent, call_list=soon, now=now)  # a second call, in another list
+task = first
+while task is not None:
+    order.append(task.member.name)
+    assert (task.status, task.agent_id) == ("calling", agent.pk)
+    call_record(task=task, agent=agent, outcome="declined", now=now)
+    task = task_claim_next(agent=agent, now=now)
+print("ORDER", json.dumps({"order": order, "soon_while_calling_in_later": in_soon.member.name}))
+"""
+
+
+def claim_order(database_url: str) -> dict:
+    done = manage(database_url, "shell", "-c", ORDER)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.split("ORDER ", 1)[1])
+
+
+def test_both_databases_hand_out_the_same_queue_order(postgres_url, tmp_path, tmp_path_factory):
+    """PostgreSQL claims with its own hand-written SQL, SQLite through the ORM's queues: the same order on both.
+    Due call-backs oldest first whatever the list; then list by list by due date, the shared queue and the
+    agent's own tasks by expected value; never another agent's task, a closed list's, or a future call-back."""
+    from tests.communityops.test_celery import migrated_sqlite_file
+
+    sqlite = tmp_path / "claims.sqlite3"
+    sqlite.write_bytes(migrated_sqlite_file(tmp_path_factory).read_bytes())
+    manage(postgres_url, "migrate", "--no-input")
+    expected = {
+        "order": ["callback-old", "callback-new", "soon-7", "soon-1", "later-9", "later-5"],
+        "soon_while_calling_in_later": "callback-new",
+    }
+    assert claim_order(f"sqlite:///{sqlite}") == expected
+    assert claim_order(postgres_url) == expected
