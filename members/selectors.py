@@ -188,7 +188,7 @@ def legacy_groups() -> list[Group]:
     for group in groups:
         group.core_count = None if cores is None else cores.get(group.pk, 0)
         found = orders.get(group.pk)
-        group.orders = found.orders if found else (0 if activity.available() else None)
+        group.order_count = found.orders if found else (0 if activity.available() else None)
         group.last_order_at = found.last_order_at if found else None
     return groups
 
