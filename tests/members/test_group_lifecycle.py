@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from campaigns.models import Order
 from core.dates import local_midnight
@@ -20,6 +20,13 @@ from tests.conftest import make_user
 from tests.members.factories import GroupFactory, MemberFactory, MembershipFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The services' messages and stored reasons in English, to match them here (the UI speaks Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 def open_ids(group) -> set[int]:
