@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DateField, ModelChoiceField
+from core.roles import Role
 from core.styling import StyledMixin
 from core.users import user_display_name
 
@@ -22,9 +23,10 @@ class OwnerChoiceField(ModelChoiceField):
 
 
 class GroupForm(StyledMixin, forms.ModelForm):
+    # A group's owner enforces its rules and gets its reminders: an operator.
     owner = OwnerChoiceField(
-        queryset=get_user_model().objects.filter(is_active=True).order_by("username"), required=False,
-        label=_("owner"),
+        queryset=get_user_model().objects.filter(is_active=True, groups__name=Role.OPERATOR).order_by("username"),
+        required=False, label=_("owner"),
     )  # fmt: skip
     flash_ends_on = DateField(
         label=_("flash end date"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
@@ -99,7 +101,7 @@ class LegacyForm(StyledMixin, forms.Form):
 
 
 class PromoteForm(StyledMixin, forms.Form):
-    group = ModelChoiceField(queryset=Group.objects.none(), label=_("super-user group"))
+    group = ModelChoiceField(queryset=Group.objects.none(), label=_("super-user group"), empty_label=None)
 
     def __init__(self, *args, groups, **kwargs):
         super().__init__(*args, **kwargs)
