@@ -94,6 +94,10 @@ def legacy_list(request):
     return render(request, "members/legacy_list.html", {"rows": selectors.legacy_groups()})
 
 
+def _choice_key(action: str, target: Group | None) -> str:
+    return f"{action}:{target.pk if target else ''}"
+
+
 @require_perms(VIEW_GROUPS, CHANGE_GROUP, CHANGE_MEMBERSHIPS)
 def legacy_wizard(request, pk: int):
     """Choose, preview (the counts of what will happen), then confirm: the second POST carries `confirm`."""
@@ -104,7 +108,9 @@ def legacy_wizard(request, pk: int):
         action, target = form.cleaned_data["action"], form.cleaned_data["target"]
         target = None if action == DISSOLVE else target
         try:
-            if request.POST.get("confirm"):
+            # Confirm carries what was previewed: a choice changed since then is previewed again, not carried out.
+            previewed = request.POST.get("previewed") == _choice_key(action, target)
+            if request.POST.get("confirm") and previewed:
                 plan = services.legacy_reorganise(group=group, action=action, target=target)
                 done = _("%(group)s reorganised: %(ended)s memberships ended, %(opened)s opened.")
                 messages.success(
@@ -116,6 +122,8 @@ def legacy_wizard(request, pk: int):
             _form_errors(form, error)
             plan = None
     context = {"group": group, "form": form, "plan": plan, "facts": selectors.legacy_group_facts(group)}
+    if plan is not None:
+        context["previewed"] = _choice_key(plan.action, plan.target)
     return render(request, "members/legacy_wizard.html", context, status=400 if form.errors else 200)
 
 

@@ -260,7 +260,12 @@ def test_the_legacy_wizard_previews_then_confirms(client, operator, legacy_world
     assert preview.status_code == 200
     assert preview.context["plan"].opening
     assert open_ids(legacy)  # a preview writes nothing
-    done = client.post(url, {"action": MERGE, "target": target.pk, "confirm": "1"})
+    # A confirm for another choice than the one previewed shows that choice's preview instead.
+    other = client.post(url, {"action": DISSOLVE, "target": "", "confirm": "1", "previewed": f"merge:{target.pk}"})
+    assert other.status_code == 200
+    assert other.context["plan"].action == DISSOLVE
+    assert open_ids(legacy)
+    done = client.post(url, {"action": MERGE, "target": target.pk, "confirm": "1", "previewed": f"merge:{target.pk}"})
     assert done.url == reverse("members:legacy-list")
     assert not open_ids(legacy)
     listing = client.get(reverse("members:legacy-list")).content.decode()
