@@ -65,6 +65,9 @@ def membership_action(request, pk: int, membership_pk: int, action: str):
     if not membership.is_open:
         messages.info(request, _("%(member)s is no longer in this group.") % {"member": membership.member})
         return redirect(group_url)
+    if membership.group.is_closed:  # read-only: the page offers no changes, nor does its URL
+        messages.error(request, services.refusal_of_new_members(membership.group))
+        return redirect(group_url)
     if action == "move":
         form = MembershipMoveForm(request.POST or None, membership=membership)
     else:

@@ -79,6 +79,9 @@ def test_a_closed_group_page_says_so_and_offers_no_membership_changes(client, op
     html = client.get(reverse("members:group-detail", args=[group.pk])).content.decode()
     assert 'data-testid="group-closed"' in html
     assert f'data-testid="remove-{membership.pk}"' not in html
+    remove = reverse("members:membership-action", args=[group.pk, membership.pk, "remove"])
+    assert client.post(remove, {"reason": "x"}).status_code == 302
+    assert Membership.objects.get(pk=membership.pk).is_open
 
 
 # The group form.
