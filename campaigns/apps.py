@@ -9,8 +9,9 @@ class CampaignsConfig(AppConfig):
     def ready(self) -> None:
         # What campaigns adds to the floors below: the orders import, and orders on member and group pages.
         from imports import registry
-        from members import panels
+        from members import activity, panels
 
+        from .group_activity import group_orders
         from .importers import ORDERS, run_orders_import
         from .permissions import VIEW_ORDERS
         from .selectors import group_orders_panel, member_orders_panel
@@ -30,3 +31,4 @@ class CampaignsConfig(AppConfig):
                 templates={"stats": "campaigns/panels/_group_gmv.html", "side": "campaigns/panels/_group_orders.html"},
             ),
         )  # fmt: skip
+        activity.register(group_orders)

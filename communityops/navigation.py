@@ -10,6 +10,10 @@ the menu never offers a 403. tests/members/test_roles.py proves the matrix:
 | groups list / detail      | members.view_group         | yes      | yes   | yes     | yes   |
 | a group's member roster   | members.view_membership    | yes      | no    | yes     | yes   |
 | orders (member and group) | campaigns.view_order       | yes      | no    | yes     | yes   |
+| create / edit a group     | members.add_group / change_group | yes | no    | no      | yes   |
+| leave / remove / move a member | members.change_membership | yes    | no    | no      | yes   |
+| legacy groups and their wizard | members.change_group + change_membership | yes | no | no | yes |
+| promote to a KOC group    | members.add_membership     | yes      | no    | no      | yes   |
 | full phone numbers        | members.view_phone         | no       | no    | no      | yes   |
 | imports                   | imports.import_data        | yes      | no    | no      | yes   |
 | saved selections: open    | members.view_savedselection| yes      | yes   | yes     | yes   |

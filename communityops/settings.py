@@ -236,6 +236,11 @@ CELERY_BEAT_SCHEDULE["imports-sweep"] = {
     "task": "imports.sweep",
     "schedule": env.float("IMPORT_SWEEP_SECONDS", default=60.0),
 }
+# members: flash groups close themselves into read-only once their end date (local) has passed.
+CELERY_BEAT_SCHEDULE["members-close-flash-groups"] = {
+    "task": "members.close_ended_flash_groups",
+    "schedule": env.float("FLASH_CLOSE_SECONDS", default=300.0),
+}
 # The demo (bin/demo) adds orders to its running flash campaign every minute, so the live page moves.
 if DEMO_MODE:
     CELERY_BEAT_SCHEDULE["demo-live-tick"] = {"task": "demo.live_tick", "schedule": 60.0}

@@ -18,6 +18,7 @@ from core.money import ZERO, yuan
 from members.models import Group, Member
 from members.services import selection_save
 
+from .lifecycle import create_lifecycle
 from .outreach import create_outreach
 from .people import (
     create_codebook,
@@ -58,6 +59,7 @@ STEPS: list[Callable[[Demo], None]] = [
     create_memberships,
     create_campaigns,
     create_orders,
+    create_lifecycle,
     finish_members,
     apply_playbooks,
     save_selections,

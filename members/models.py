@@ -97,8 +97,17 @@ class Member(models.Model):
 
 class GroupQuerySet(models.QuerySet):
     def taking_campaigns(self):
-        """Groups a campaign may run in: every tier but legacy (legacy groups are reorganised or dissolved)."""
-        return self.exclude(tier=Group.Tier.LEGACY)
+        """Groups a campaign may run in: open ones of every tier but legacy (legacy groups are reorganised or
+        dissolved; a closed group is read-only)."""
+        return self.exclude(tier=Group.Tier.LEGACY).filter(closed_at__isnull=True)
+
+    def open(self):
+        """Groups not closed (a flash group past its end, a dissolved or merged legacy group are closed)."""
+        return self.filter(closed_at__isnull=True)
+
+    def flash_due_to_close(self, today):
+        """Open flash groups whose end date (a day of the organisation's zone) is before `today`."""
+        return self.open().filter(tier=Group.Tier.FLASH, flash_ends_on__lt=today)
 
 
 class Group(models.Model):
@@ -122,6 +131,11 @@ class Group(models.Model):
         RETENTION = "retention", _("Retention")
         CONVERSION = "conversion", _("Conversion")
 
+    class Closure(models.TextChoices):
+        FLASH_ENDED = "flash_ended", _("Flash group ended")
+        DISSOLVED = "dissolved", _("Dissolved")
+        MERGED = "merged", _("Merged into another group")
+
     # WeChat's hard limit; joining by QR scan stops earlier, at 200.
     DEFAULT_CAPACITY = 500
 
@@ -140,6 +154,11 @@ class Group(models.Model):
     )
     capacity = models.PositiveIntegerField(_("capacity"), default=DEFAULT_CAPACITY)
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.ACQUISITION)
+    # A flash group's last day (in the organisation's zone); the day after, it closes itself (members.tasks).
+    flash_ends_on = models.DateField(_("flash end date"), null=True, blank=True)
+    # A closed group is read-only: its history and orders stay, it takes no new members and no campaigns.
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closure = models.CharField(_("closed because"), max_length=16, choices=Closure.choices, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -155,14 +174,18 @@ class Group(models.Model):
         return self.name
 
     @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+    @property
     def takes_new_members(self) -> bool:
-        """Legacy groups are being reorganised or dissolved: nobody is invited into one."""
-        return self.tier != self.Tier.LEGACY
+        """Legacy groups are being reorganised or dissolved, closed ones are read-only: nobody joins one."""
+        return self.tier != self.Tier.LEGACY and not self.is_closed
 
     @property
     def takes_campaigns(self) -> bool:
         """The rule of GroupQuerySet.taking_campaigns, for one group."""
-        return self.tier != self.Tier.LEGACY
+        return self.tier != self.Tier.LEGACY and not self.is_closed
 
 
 class MembershipQuerySet(models.QuerySet):

@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from . import activity, segments
 from .models import Group, Member, Membership, Tag
 from .permissions import VIEW_PHONES
 from .phones import mask_phone, national_digits
@@ -163,3 +164,41 @@ def group_for_invitation(member: Member, groups: Sequence[Group]) -> Group | Non
         (g for g in invitation_order(member, groups) if g.takes_new_members and taken.get(g.pk, 0) < g.capacity),
         None,
     )
+
+
+def _core_counts(group_ids: list[int]) -> dict[int, int] | None:
+    """{group id: core members now} (None when segments are unavailable)."""
+    if not segments.available():
+        return None
+    return {pk: len(segments.member_ids(segment="core", group_ids=[pk])) for pk in group_ids}
+
+
+def legacy_groups() -> list[Group]:
+    """Open legacy groups to reorganise, with `open_count`, `core_count` (None without segments), `orders` and
+    `last_order_at` (None without an order provider) set; the fullest first."""
+    groups = list(
+        Group.objects.open()
+        .filter(tier=Group.Tier.LEGACY)
+        .select_related("owner")
+        .annotate(open_count=Count("memberships", filter=Q(memberships__status__in=Membership.OPEN_STATUSES)))
+        .order_by("-open_count", "code")
+    )
+    ids = [group.pk for group in groups]
+    cores, orders = _core_counts(ids), activity.of_groups(ids)
+    for group in groups:
+        group.core_count = None if cores is None else cores.get(group.pk, 0)
+        found = orders.get(group.pk)
+        group.order_count = found.orders if found else (0 if activity.available() else None)
+        group.last_order_at = found.last_order_at if found else None
+    return groups
+
+
+def legacy_group_facts(group: Group) -> dict:
+    """What the legacy wizard shows about the group before anything is chosen."""
+    cores, orders = _core_counts([group.pk]), activity.of_groups([group.pk]).get(group.pk)
+    return {
+        "open_count": Membership.objects.open().filter(group=group).count(),
+        "core_count": None if cores is None else cores.get(group.pk, 0),
+        "orders": orders.orders if orders else (0 if activity.available() else None),
+        "last_order_at": orders.last_order_at if orders else None,
+    }

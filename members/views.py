@@ -16,8 +16,19 @@ from core.access import can, require_perms
 
 from . import panels, segments, selections, selectors, services
 from .filters import GroupFilter, MemberFilter
+from .forms import PromoteForm
 from .models import Group, Member, SavedSelection
-from .permissions import ADD_SELECTION, VIEW_GROUPS, VIEW_MEMBERS, VIEW_MEMBERSHIPS, VIEW_SELECTIONS
+from .permissions import (
+    ADD_GROUP,
+    ADD_MEMBERSHIPS,
+    ADD_SELECTION,
+    CHANGE_GROUP,
+    CHANGE_MEMBERSHIPS,
+    VIEW_GROUPS,
+    VIEW_MEMBERS,
+    VIEW_MEMBERSHIPS,
+    VIEW_SELECTIONS,
+)
 
 PAGE_SIZE = 50
 
@@ -93,8 +104,17 @@ def member_detail(request, pk: int):
         "referrals": selectors.member_referrals(member=member),
         "panels": panels.panels_for("member", member, request.user),
         "can_view_groups": can(request.user, VIEW_GROUPS),
+        "promote_form": _promote_form(member) if can(request.user, ADD_MEMBERSHIPS) else None,
     }
     return render(request, "members/member_detail.html", context)
+
+
+def _promote_form(member: Member) -> PromoteForm:
+    """The super-user groups with room that the member is not in yet (an empty choice: none has room)."""
+    groups = [g for g in services.promotion_groups() if g.open_count < g.capacity]
+    inside = {ms.group_id for ms in member.all_memberships if ms.is_open}
+    ids = [g.pk for g in groups if g.pk not in inside]
+    return PromoteForm(groups=services.promotion_groups().filter(pk__in=ids))
 
 
 @require_perms(VIEW_GROUPS)
@@ -108,6 +128,8 @@ def group_list(request):
         "groups": page.object_list,
         "query": _query_without_page(request),
         "is_filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
+        "can_add_group": can(request.user, ADD_GROUP),
+        "can_reorganise": can(request.user, CHANGE_GROUP, CHANGE_MEMBERSHIPS),
     }
     return _render_list(
         request,
@@ -137,6 +159,9 @@ def group_detail(request, pk: int):
         "show": which,
         "query": _query_without_page(request),
         "can_view_roster": can_view_roster,
+        "can_change_group": can(request.user, CHANGE_GROUP),
+        # A closed group is read-only: its roster offers no changes.
+        "can_change_memberships": can(request.user, CHANGE_MEMBERSHIPS) and not group.is_closed,
     }
     if can_view_roster and _wants_partial(request):
         response = render(request, "members/partials/_group_roster.html", context)

@@ -22,7 +22,7 @@ GROUPS = TableSpec(
 MEMBERS = TableSpec(
     columns=(
         "external_id", "name", "phone", "region", "store_name", "wechat_nickname", "cumulative_purchase",
-        "last_active_at", "tags", "group", "joined_at", "referred_by",
+        "last_active_at", "tags", "group", "joined_at", "status", "left_at", "reason", "referred_by",
     ),
     required=("external_id",),
 )  # fmt: skip

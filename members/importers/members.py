@@ -2,7 +2,11 @@
 
 `group` gives the member an open, active membership in that group (created, or an invited one activated)
 with `joined_at` (the import's time when the file has none); memberships in other groups are kept; an
-empty `group` leaves a member's memberships alone. `referred_by` must name a member in the database or in
+empty `group` leaves a member's memberships alone. With `status` left or removed (退群 / 移出), the row
+records the member's leaving that group instead, at `left_at`, with `reason`: their open membership there
+ends, or, when none is open, the ended membership is added to the history (once: the same leaving imported
+again changes nothing). The memberships opened and ended are announced once, on commit
+(`members.signals.memberships_changed`). `referred_by` must name a member in the database or in
 the same file, not the member itself. An empty `tags` clears the member's tags.
 """
 
@@ -37,6 +41,14 @@ from ..models import Group, Member, Membership, Tag
 from ..phones import InvalidPhone, normalize_phone
 from . import MEMBERS
 from .common import max_length, stored_rows
+from .leaving import (
+    LEAVING_KEEP,
+    announce_memberships,
+    check_leaving,
+    check_left_after_stored_joins,
+    leaving_plan,
+    write_leavings,
+)
 
 
 def members_import(*, source, **options) -> ImportReport:
@@ -65,6 +77,7 @@ def members_import(*, source, **options) -> ImportReport:
         joined_at = check.datetimes("joined_at")
         out["joined_at"] = joined_at
         check.fail(~np.isnat(joined_at) & check.empty("group"), "joined_at", _("joined_at needs a group"))
+        out["status"], out["left_at"], out["reason"] = check_leaving(check, joined_at, now)
         out["referred_by"] = check.objects("referred_by")
         itself = (out["referred_by"] == out["external_id"]).to_numpy() & ~check.empty("referred_by")
         check.fail(itself, "referred_by", _("a member cannot refer themselves"))
@@ -73,13 +86,17 @@ def members_import(*, source, **options) -> ImportReport:
     # Checked rows wait in a spill file; memory holds only what the whole-file checks need (keys, referrers).
     with Spill() as spill:
         keep = ("external_id", "referred_by") if "referred_by" in present else ()
+        if "status" in present:
+            keep = tuple(dict.fromkeys(("external_id", *keep, *LEAVING_KEEP)))
         slim = check_table(table, MEMBERS, check_chunk, report, chunk_rows, progress, spill=spill, keep=keep)
         if not len(slim):  # a header and nothing else
             report.written = not dry_run
             return report
         if "referred_by" in present:
             report.add_errors(_check_referrers(slim, skip_invalid))
-            report.errors.sort(key=lambda error: error.line)
+        if "status" in present:
+            report.add_errors(check_left_after_stored_joins(slim, _member_ids))
+        report.errors.sort(key=lambda error: error.line)
         bad = slim["bad"].to_numpy(dtype=bool)
         del slim
         report.invalid = int(bad.sum())
@@ -96,6 +113,7 @@ def members_import(*, source, **options) -> ImportReport:
                 add_counts(report, *_plan(rows, fields, present, now)[1:3])
             return report
         with transaction.atomic():
+            changes = {"joined": [], "ended": []}  # membership ids, announced once the import commits
             with bulk_load(Member, new_rows(Member, batches, len(bad) - report.invalid, _stored_count)):
                 referrers = []  # per batch: (member id, referrer's external_id) of the rows to set
                 for rows in batches():
@@ -108,13 +126,14 @@ def members_import(*, source, **options) -> ImportReport:
                         member_ids[is_new] = _member_ids(created.tolist()).reindex(created).to_numpy(dtype=np.int64)
                     if "tags" in present:
                         _write_tags(rows, member_ids, tags_changed)
-                    _write_memberships(memberships, member_ids, now)
+                    _write_memberships(memberships, member_ids, now, changes)
                     if "referred_by" in present:
                         todo = changed | (is_new & (rows["referred_by"] != "").to_numpy())
                         referrers.append((member_ids[todo], rows["referred_by"].to_numpy()[todo]))
                 # Once every member of the file exists: a referrer may come later in the file.
                 for member_ids, referred in referrers:
                     _write_referrers(member_ids, referred)
+            announce_memberships(changes, now)
         report.written = True
     return report
 
@@ -278,10 +297,14 @@ def _membership_plan(rows, member_ids, is_new, known, now) -> pd.DataFrame:
     table = quote(Membership._meta.db_table)
     select = (
         f"SELECT {quote('member_id')}, {quote('group_id')}, {quote('id')}, {quote('status')}, "
-        f"{as_text(quote('joined_at'))} FROM {table}"
+        f"{as_text(quote('joined_at'))}, {as_text(quote('left_at'))}, {quote('reason')} FROM {table}"
     )
-    stored = [row for row in select_in(select, quote("member_id"), known) if row[3] in Membership.OPEN_STATUSES]
-    stored = pd.DataFrame(stored, columns=["member_id", "group_id", "id", "status", "joined_at"])
+    every = pd.DataFrame(
+        select_in(select, quote("member_id"), known),
+        columns=["member_id", "group_id", "id", "status", "joined_at", "left_at", "reason"],
+    )
+    is_open = every["status"].isin(list(Membership.OPEN_STATUSES)).to_numpy()
+    stored = every[is_open].drop(columns=["left_at", "reason"])
     key = pd.MultiIndex.from_arrays([member_ids, plan["group_id"].to_numpy()])
     found = stored.set_index(["member_id", "group_id"]).reindex(key)
     has_group = (plan["group_id"] != 0).to_numpy()
@@ -292,9 +315,12 @@ def _membership_plan(rows, member_ids, is_new, known, now) -> pd.DataFrame:
     plan.loc[has_group & ~exists, "action"] = "create"
     plan.loc[exists & ~(active & same_join), "action"] = "update"
     plan["membership_id"] = found["id"].fillna(0).astype(np.int64).to_numpy()
+    plan["was_invited"] = exists & (found["status"] == Membership.Status.INVITED).to_numpy()
     stored_join = utc64(found["joined_at"].to_numpy())
     fallback = np.where(exists & ~np.isnat(stored_join), stored_join, utc_naive(now))
     plan["joined_at"] = np.where(np.isnat(incoming), fallback, incoming)
+    if "status" in rows:
+        leaving_plan(plan, rows, exists, stored_join, every[~is_open], member_ids)
     return plan
 
 
@@ -338,7 +364,7 @@ def _write_tags(rows, member_ids, tags_changed) -> None:
             insert_rows(through, {"member_id": members, "tag_id": tags}, now=timezone.now())
 
 
-def _write_memberships(plan: pd.DataFrame, member_ids, now) -> None:
+def _write_memberships(plan: pd.DataFrame, member_ids, now, changes: dict) -> None:
     joined = db_datetimes(plan["joined_at"].to_numpy().astype("datetime64[us]"))
     action = plan["action"].to_numpy()
     group_ids = plan["group_id"].to_numpy()
@@ -362,3 +388,7 @@ def _write_memberships(plan: pd.DataFrame, member_ids, now) -> None:
         ["status", "joined_at"],
         [(Membership.Status.ACTIVE.value, joined[i], int(membership_ids[i])) for i in update],
     )
+    if "was_invited" in plan:  # an invitation that became active is a join; a corrected joined_at is not
+        changes["joined"].extend(membership_ids[update][plan["was_invited"].to_numpy()[update]].tolist())
+    if "status" in plan:
+        write_leavings(plan, member_ids, joined, now, changes)

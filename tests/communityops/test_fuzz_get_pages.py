@@ -66,6 +66,12 @@ PAGES: dict[str, list[str]] = {
     "members:selection-delete": [],
     "members:group-list": ["q", "tier", "region", "stage", "platform", "owner", "sort", "page"],
     "members:group-detail": ["show", "page"],
+    "members:group-create": [],
+    "members:group-edit": [],
+    "members:membership-action": [],
+    "members:legacy-list": [],
+    "members:legacy-wizard": [],
+    "members:member-promote": [],
     "imports:import-list": [],
     "imports:import-detail": [],
     "imports:import-status": [],
@@ -213,6 +219,9 @@ def build_world(operator) -> World:
         "outreach:public-questionnaire": calls["token"],
         "members:member-detail": member.pk,
         "members:group-detail": vip.pk,
+        "members:group-edit": vip.pk,
+        "members:legacy-wizard": GroupFactory(code="FUZZ-OLD", tier="legacy").pk,
+        "members:member-promote": member.pk,
         "members:selection-delete": selection.pk,
         "imports:import-detail": job.pk,
         "imports:import-status": job.pk,
@@ -234,6 +243,8 @@ def build_world(operator) -> World:
     }
     args = {name: [value] for name, value in pk.items()}
     args["campaigns:campaign-item-remove"] = [campaign.pk, item.pk]
+    membership = vip.memberships.open().first()
+    args["members:membership-action"] = [vip.pk, membership.pk, "move"]
     args["analytics:group"] = [vip.code]
     for name in ("task-questionnaire", "task-questionnaire-link"):
         args[f"outreach:{name}"] = [calls["task"].pk, calls["questionnaire"].pk]

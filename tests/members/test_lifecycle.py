@@ -13,6 +13,15 @@ from members.signals import memberships_changed
 from tests.members.factories import GroupFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The services' messages and stored reasons in English, to match them here (the UI speaks Chinese)."""
+    with translation.override("en"):
+        yield
+
+
 NOW = timezone.now()
 
 

@@ -10,11 +10,11 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .filters import MemberFilter
-from .models import Group, Member, Membership, SavedSelection
-from .permissions import DELETE_ANY_SELECTION
-from .selectors import invitation_order
-from .signals import send_memberships_changed
+from ..filters import MemberFilter
+from ..models import Group, Member, Membership, SavedSelection
+from ..permissions import DELETE_ANY_SELECTION
+from ..selectors import invitation_order
+from ..signals import send_memberships_changed
 
 
 def selection_query(query: str) -> str:
@@ -62,6 +62,15 @@ def selection_delete(*, selection: SavedSelection, by) -> None:
     if not can_delete_selection(by, selection):
         raise PermissionDenied
     selection.delete()
+
+
+def refusal_of_new_members(group: Group) -> str:
+    """Why `group` takes no new members, in a sentence for the operator."""
+    if group.is_closed:
+        return _("%(group)s is closed (%(why)s): it takes no new members.") % {
+            "group": group, "why": group.get_closure_display() or _("read-only"),
+        }  # fmt: skip
+    return _("%(group)s is a legacy group: it takes no new members.") % {"group": group}
 
 
 class GroupsFull(ValidationError):
@@ -141,7 +150,7 @@ def membership_move(*, membership: Membership, to: Group, at=None) -> Membership
     if group.pk == membership.group_id:
         raise ValidationError(_("%(member)s is already in %(group)s.") % {"member": membership.member, "group": group})
     if not group.takes_new_members:
-        raise ValidationError(_("%(group)s is a legacy group: it takes no new members.") % {"group": group})
+        raise ValidationError(refusal_of_new_members(group))
     existing = Membership.objects.open().filter(member_id=membership.member_id, group=group).first()
     taken = Membership.objects.open().filter(group=group).count()
     if existing is None and taken >= group.capacity:
@@ -159,3 +168,28 @@ def membership_move(*, membership: Membership, to: Group, at=None) -> Membership
     )  # fmt: skip
     send_memberships_changed(joined=[moved.pk])
     return moved
+
+
+# The group lifecycle and the legacy reorganisation live beside: imported last, they use what is above.
+from .groups import flash_groups_close, group_close, membership_promote, promotion_groups  # noqa: E402
+from .reorganise import LegacyPlan, legacy_plan, legacy_reorganise  # noqa: E402
+
+__all__ = [
+    "GroupsFull",
+    "LegacyPlan",
+    "can_delete_selection",
+    "flash_groups_close",
+    "group_close",
+    "promotion_groups",
+    "legacy_plan",
+    "legacy_reorganise",
+    "membership_end",
+    "membership_invite",
+    "membership_mark_joined",
+    "membership_move",
+    "membership_promote",
+    "refusal_of_new_members",
+    "selection_delete",
+    "selection_query",
+    "selection_save",
+]
