@@ -23,16 +23,20 @@ are not seen; the database path then counts memberships and its own holds only.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
+import socket
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import redis
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, F
+from django.db import connection, transaction
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from members.models import Group, Membership
@@ -69,6 +73,9 @@ class Choice:
 
     live_code: dict  # id, slug, name, contact_text, has_contact_image
     candidate: Candidate | None
+    # What the page shows, as the Redis path returned it: the same for every scan shown that group's image,
+    # so the page's HTML can be kept per process under it. None on the database path.
+    key: tuple[bytes, bytes] | None = None
 
 
 def hold_seconds() -> float:
@@ -155,7 +162,7 @@ def redis_client() -> redis.Redis | None:
         return None
     if _client is None or _client_url != url:
         # Short timeouts: a Redis that is down must cost the page milliseconds, not seconds.
-        _client = redis.Redis.from_url(url, socket_connect_timeout=0.1, socket_timeout=0.5)
+        _client = redis.Redis.from_url(url, socket_connect_timeout=0.2, socket_timeout=1.0)
         _client_url = url
     return _client
 
@@ -166,32 +173,55 @@ def redis_failed(error: Exception) -> None:
     log.warning("live codes: Redis unavailable (%s); using the database for %.0f s", error, REDIS_DOWN_SECONDS)
 
 
-# KEYS[1] the pool's snapshot, KEYS[2] the scan counts. ARGV: now (s), hold window (s), a unique hold id.
-# Returns {code, entry} as JSON texts: entry '' when no group has room; {'', ''} when there is no snapshot.
-_TAKE = """
+# KEYS[1] the pool's snapshot. ARGV: now (s), hold window (s), the lease's unique id, places wanted.
+# Holds up to `wanted` places in the first group with room and an unexpired image (fewer as the group fills:
+# a quarter of what is left, at least one), and returns {code, entry, places} as JSON texts and a count:
+# entry '' when no group has room; {'', '', 0} when there is no snapshot. The holds are named after the lease,
+# so a retry after a timeout (the script ran, its answer was lost) holds the same places, not more.
+_LEASE = """
 local raw = redis.call('GET', KEYS[1])
-if not raw then return {'', ''} end
+if not raw then return {'', '', 0} end
 local snap = cjson.decode(raw)
-if snap['code'] == cjson.null then return {'null', ''} end
+if snap['code'] == cjson.null then return {'null', '', 0} end
 local now = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
+local wanted = tonumber(ARGV[4])
 for _, e in ipairs(snap['entries']) do
   if e[4] > now then
     local hk = 'lc:hold:' .. e[2]
-    redis.call('ZREMRANGEBYSCORE', hk, '-inf', now - window)
-    if redis.call('ZCARD', hk) < e[5] then
-      redis.call('ZADD', hk, now, ARGV[3])
+    local held = redis.call('ZCARD', hk)
+    if held >= e[5] then
+      redis.call('ZREMRANGEBYSCORE', hk, '-inf', now - window)
+      held = redis.call('ZCARD', hk)
+    end
+    local left = e[5] - held
+    if left > 0 then
+      local places = math.max(1, math.min(wanted, math.floor(left / 4)))
+      for n = 1, places do redis.call('ZADD', hk, now, ARGV[3] .. ':' .. n) end
       redis.call('EXPIRE', hk, math.ceil(window) + 60)
-      redis.call('HINCRBY', KEYS[2], 'i' .. e[3], 1)
-      return {cjson.encode(snap['code']), cjson.encode(e)}
+      return {cjson.encode(snap['code']), cjson.encode(e), places}
     end
   end
 end
-redis.call('HINCRBY', KEYS[2], 'c' .. snap['code']['id'], 1)
-return {cjson.encode(snap['code']), ''}
+return {cjson.encode(snap['code']), '', 0}
 """
-_take_script = None
+LEASE_PLACES = 8  # places a worker process holds at once for the scans it serves next
+LEASE_SECONDS = 5.0  # a lease unused this long is left (its places stay held until the hold window ends)
+NO_ROOM_SECONDS = 1.0  # "no group has room" is believed this long before Redis is asked again
+
+_lease_script = None
 _decoded: dict[bytes, object] = {}  # JSON text -> its value: the same few texts come back on every scan
+
+
+@dataclass
+class _Lease:
+    code: bytes
+    entry: bytes
+    left: int
+    until: float  # time.monotonic()
+
+
+_leases: dict[str, _Lease] = {}
 
 
 def _json(raw: bytes):
@@ -203,33 +233,160 @@ def _json(raw: bytes):
     return value
 
 
-def _take(client: redis.Redis, slug: str):
-    global _take_script
-    if _take_script is None:
-        _take_script = client.register_script(_TAKE)
-    return _take_script(keys=[pool_key(slug), SCANS_KEY], args=[time.time(), hold_seconds(), os.urandom(8).hex()])
+def _lease(client: redis.Redis, slug: str):
+    global _lease_script
+    if _lease_script is None:
+        _lease_script = client.register_script(_LEASE)
+    keys, args = [pool_key(slug)], [time.time(), hold_seconds(), os.urandom(8).hex(), LEASE_PLACES]
+    try:
+        return _lease_script(keys=keys, args=args)
+    except redis.TimeoutError:
+        return _lease_script(keys=keys, args=args)  # the same lease id: the same places, not more
+
+
+class _Counter:
+    """Scans counted in Redis without waiting for an answer: HINCRBY on a connection with replies off, so a
+    count costs the page one write to a local socket. Redis applies a connection's commands in order, also
+    those still on the way when the process exits. `sync()` waits until Redis has applied every count sent."""
+
+    def __init__(self, url: str):
+        parsed = redis.connection.parse_url(url)
+        self.sock = socket.create_connection((parsed.get("host", "127.0.0.1"), parsed.get("port", 6379)), timeout=1.0)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if parsed.get("password"):
+            self._ask("AUTH", parsed["password"])
+        if parsed.get("db"):
+            self._ask("SELECT", str(parsed["db"]))
+        self.sock.sendall(self._pack("CLIENT", "REPLY", "OFF"))
+
+    @staticmethod
+    def _pack(*parts: str) -> bytes:
+        out = [f"*{len(parts)}\r\n".encode()]
+        for part in parts:
+            data = part.encode()
+            out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+        return b"".join(out)
+
+    def _ask(self, *parts: str) -> bytes:
+        self.sock.sendall(self._pack(*parts))
+        reply = self.sock.recv(1024)
+        if not reply.startswith(b"+"):
+            raise redis.ConnectionError(f"Redis answered {reply[:100]!r}")
+        return reply
+
+    def count(self, field: str) -> None:
+        self.sock.sendall(self._pack("HINCRBY", SCANS_KEY, field, "1"))
+
+    def sync(self) -> None:
+        self.sock.sendall(self._pack("CLIENT", "REPLY", "ON"))
+        self._ask("PING")
+        self.sock.sendall(self._pack("CLIENT", "REPLY", "OFF"))
+
+
+_counter: _Counter | None = None
+
+
+def _count(field: str) -> None:
+    global _counter
+    try:
+        if _counter is None:
+            _counter = _Counter(settings.LIVECODE_REDIS_URL)
+        _counter.count(field)
+    except OSError as error:
+        _counter = None
+        raise redis.ConnectionError(str(error)) from error
+
+
+def counts_sync() -> None:
+    """Wait until Redis has every scan this process counted (the bench and tests, before a flush)."""
+    if _counter is not None:
+        _counter.sync()
 
 
 def _scan_with_redis(client: redis.Redis, slug: str) -> Choice | None:
-    code, entry = _take(client, slug)
-    if not code:
-        snapshot = snapshot_build(slug, now=timezone.now())
-        client.set(pool_key(slug), json.dumps(snapshot), ex=max(1, int(settings.LIVECODE_POOL_CACHE_SECONDS)))
-        code, entry = _take(client, slug)
-        if not code:  # dropped again at once (a change right now): decide from the database instead
-            raise redis.RedisError("the pool snapshot keeps disappearing")
-    info = _json(code)
+    lease = _leases.get(slug)
+    now = time.monotonic()
+    if lease is None or lease.left <= 0 or now >= lease.until:
+        code, entry, places = _lease(client, slug)
+        if not code:
+            snapshot = snapshot_build(slug, now=timezone.now())
+            client.set(pool_key(slug), json.dumps(snapshot), ex=max(1, int(settings.LIVECODE_POOL_CACHE_SECONDS)))
+            code, entry, places = _lease(client, slug)
+            if not code:  # dropped again at once (a change right now): decide from the database instead
+                raise redis.RedisError("the pool snapshot keeps disappearing")
+        until = now + (LEASE_SECONDS if entry else NO_ROOM_SECONDS)
+        lease = _leases[slug] = _Lease(code, entry, int(places) if entry else 1, until)
+    info = _json(lease.code)
     if info is None:
         return None
-    return Choice(info, Candidate(*_json(entry)) if entry else None)
+    candidate = Candidate(*_json(lease.entry)) if lease.entry else None
+    if candidate is not None and candidate.expires_ts <= time.time():
+        _leases.pop(slug, None)  # its image expired while leased: ask again
+        return _scan_with_redis(client, slug)
+    if candidate is not None:
+        lease.left -= 1
+    _count(f"i{candidate.image_id}" if candidate else f"c{info['id']}")
+    return Choice(info, candidate, key=(lease.code, lease.entry))
 
 
 # --- The database --------------------------------------------------------------------------------------
 
 
+def _first_with_room(live_code: LiveCode, *, now) -> Candidate | None:
+    """`candidates(live_code)[0]` in one query: each entry's open memberships, holds and newest unexpired
+    image as subqueries, so a scan costs one read however many groups are full."""
+    since = now - timezone.timedelta(seconds=hold_seconds())
+    members = Membership.objects.open().filter(group=OuterRef("group_id")).values("group").annotate(n=Count("id"))
+    holds = ScanHold.objects.filter(group=OuterRef("group_id"), at__gt=since).values("group").annotate(n=Count("id"))
+    image = QRImage.objects.unexpired(now=now).filter(entry=OuterRef("pk")).order_by("-expires_at", "-id")
+    entries = (
+        live_code.entries.filter(is_active=True)
+        .exclude(group__tier=Group.Tier.LEGACY)
+        .annotate(
+            members=Coalesce(Subquery(members.values("n")[:1]), 0),
+            holds=Coalesce(Subquery(holds.values("n")[:1]), 0),
+            image_id=Subquery(image.values("pk")[:1]),
+            image_expires=Subquery(image.values("expires_at")[:1]),
+        )
+        .filter(image_id__isnull=False)
+        .values_list(
+            "pk", "group_id", "group__capacity", "group__name", "members", "holds", "image_id", "image_expires"
+        )
+        .order_by("position", "id")
+    )
+    limit = settings.LIVECODE_SCAN_JOIN_LIMIT
+    for entry_id, group_id, capacity, name, count, held, image_id, expires in entries:
+        room = min(capacity, limit) - live_code.margin - count - held
+        if room > 0:
+            return Candidate(entry_id, group_id, image_id, expires.timestamp(), room, name)
+    return None
+
+
+_turn_files: dict[str, object] = {}
+
+
+@contextmanager
+def _writer_turn():
+    """On SQLite, scans queue on an OS file lock around their write transaction: SQLite's busy handler sleeps
+    and polls (1, 2, 5 … 100 ms), a blocking flock wakes the next scan the moment the lock is free. (The same
+    as the reminder sweep's, campaigns.delivery; PostgreSQL needs none: row locks queue there.)"""
+    name = str(connection.settings_dict.get("NAME") or "")
+    if connection.vendor != "sqlite" or not name or "memory" in name or not os.path.isdir(os.path.dirname(name) or "."):
+        yield
+        return
+    handle = _turn_files.get(name)
+    if handle is None:
+        handle = _turn_files[name] = open(f"{name}.livecode-lock", "a")  # noqa: SIM115 (kept open for the process)
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _scan_in_database(slug: str) -> Choice | None:
     now = timezone.now()
-    with transaction.atomic():
+    with _writer_turn(), transaction.atomic():
         live_code = LiveCode.objects.filter(slug=slug, is_active=True).first()
         if live_code is None:
             return None
@@ -237,11 +394,11 @@ def _scan_in_database(slug: str) -> Choice | None:
         # Scans of every live code that shares a group wait here for each other (in one order: no deadlock),
         # so two never take the same last place.
         list(Group.objects.select_for_update().filter(pk__in=group_ids).order_by("pk").values_list("pk", flat=True))
-        for candidate in candidates(live_code, now=now):
-            if candidate.expires_ts > now.timestamp():
-                ScanHold.objects.create(group_id=candidate.group_id, at=now)
-                QRImage.objects.filter(pk=candidate.image_id).update(scans=F("scans") + 1)
-                return Choice(_code_info(live_code), candidate)
+        candidate = _first_with_room(live_code, now=now)
+        if candidate is not None:
+            ScanHold.objects.create(group_id=candidate.group_id, at=now)
+            QRImage.objects.filter(pk=candidate.image_id).update(scans=F("scans") + 1)
+            return Choice(_code_info(live_code), candidate)
         LiveCode.objects.filter(pk=live_code.pk).update(unavailable_scans=F("unavailable_scans") + 1)
         return Choice(_code_info(live_code), None)
 
@@ -260,6 +417,8 @@ def scan(slug: str) -> Choice | None:
 def snapshots_drop(slugs) -> None:
     """Forget the cached pools of these live codes: the next scan decides from the database again."""
     slugs = list(slugs)
+    for slug in slugs:
+        _leases.pop(slug, None)
     client = redis_client()
     if client is None or not slugs:
         return

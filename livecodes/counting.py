@@ -15,7 +15,7 @@ import redis
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from .choice import SCANS_KEY, redis_client, redis_failed
+from .choice import SCANS_KEY, counts_sync, redis_client, redis_failed
 from .models import LiveCode, QRImage, ScanFlush
 
 PENDING_KEY = "lc:flush:pending"
@@ -64,6 +64,7 @@ def scans_flush() -> int:
         return 0
     written = 0
     try:
+        counts_sync()
         for _batch in range(2):  # a batch left by a flush that died, then the current counts
             token = client.eval(_BATCH, 2, SCANS_KEY, PENDING_KEY, uuid.uuid4().hex)
             token = token.decode() if isinstance(token, bytes) else token
@@ -72,6 +73,6 @@ def scans_flush() -> int:
             if not ScanFlush.objects.filter(token=token).exists():
                 written += _apply(token, client.hgetall(f"lc:flush:batch:{token}"))
             client.eval(_DONE, 1, PENDING_KEY, token)
-    except redis.RedisError as error:
+    except (redis.RedisError, OSError) as error:
         redis_failed(error)
     return written

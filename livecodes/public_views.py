@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -18,18 +19,32 @@ from .services import referral_record
 PAGE = "livecodes/public.html"
 
 
+# The page's HTML per (language, what the scan found): it depends on nothing else (no form, no user), so
+# thousands of scans showing the same group's image render it once per process.
+_rendered: dict[tuple, bytes] = {}
+RENDERED_MAX = 500
+
+
 @login_not_required
 @require_GET
 def live_code_page(request, slug: str):
     choice = scan(slug[:40])
     if choice is None:
         return render(request, PAGE, {"missing": True}, status=404)
-    context = {"code": choice.live_code, "candidate": choice.candidate}
     ref = request.GET.get("ref", "")[:32]
-    if ref:
-        image = choice.candidate.image_id if choice.candidate else None
-        context["referral_form"] = ReferralForm(initial={"ref": ref, "image": image})
-    return render(request, PAGE, context)
+    key = (request.LANGUAGE_CODE, *choice.key) if choice.key and not ref else None
+    html = _rendered.get(key) if key else None
+    if html is None:
+        context = {"code": choice.live_code, "candidate": choice.candidate}
+        if ref:
+            image = choice.candidate.image_id if choice.candidate else None
+            context["referral_form"] = ReferralForm(initial={"ref": ref, "image": image})
+        html = render_to_string(PAGE, context, request=request).encode()
+        if key:
+            if len(_rendered) >= RENDERED_MAX:
+                _rendered.clear()
+            _rendered[key] = html
+    return HttpResponse(html)
 
 
 @login_not_required
