@@ -3,6 +3,7 @@ its poster QR, members' referral links, and the referral rewards to pay."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import segno
@@ -70,6 +71,7 @@ def _detail(request, live_code, *, add_form=None, upload_forms=None, referral_fo
     public_url = request.build_absolute_uri(reverse("livecodes:public", args=[live_code.slug]))
     return render(request, "livecodes/livecode_detail.html", {
         "live_code": live_code, "pool": pool, "now": now, "public_url": public_url,
+        "soon": now + dt.timedelta(hours=settings.LIVECODE_EXPIRY_WARNING_HOURS),
         "add_form": add_form or PoolAddForm(live_code=live_code),
         "referral_form": referral_form or ReferralLinkForm(), "referral_url": referral_url,
         "can_manage": can(request.user, MANAGE_LIVECODES),
