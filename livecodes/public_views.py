@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from .choice import Candidate, scan
 from .forms import ReferralForm
 from .models import LiveCode, QRImage
-from .services import referral_record
+from .services import image_check, referral_record
 
 PAGE = "livecodes/public.html"
 
@@ -97,7 +97,12 @@ def contact_image(request, slug: str):
     live_code = get_object_or_404(LiveCode, slug=slug[:40], is_active=True)
     if not live_code.contact_image:
         raise Http404
-    return FileResponse(live_code.contact_image.open("rb"))
+    # The type the bytes are (checked on upload), never one guessed from the uploaded file's name.
+    try:
+        content_type = image_check(live_code.contact_image.open("rb"))
+    except ValidationError as error:
+        raise Http404 from error
+    return FileResponse(live_code.contact_image.open("rb"), content_type=content_type)
 
 
 @login_not_required

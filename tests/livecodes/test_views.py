@@ -168,3 +168,14 @@ def test_referral_link_shown_to_the_operator(client, operator):
 
 def test_the_bench_view_is_not_routed_in_production(client, db):
     assert client.get("/bench/empty/").status_code in (302, 404)
+
+
+def test_the_contact_image_is_served_as_the_image_it_is_whatever_its_name(client, operator):
+    from django.core.files.base import ContentFile
+
+    code = live_code_with(operator, [("A", 500, 200)])
+    code.contact_image.save("kefu.html", ContentFile(png()), save=True)
+    response = client.get("/j/vip/contact/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert "/j/vip/contact/" in client.get("/j/vip/").content.decode()
