@@ -35,8 +35,7 @@ from dataclasses import dataclass
 import redis
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 from django.utils import timezone
 
 from members.models import Group, Membership
@@ -332,32 +331,38 @@ def _scan_with_redis(client: redis.Redis, slug: str) -> Choice | None:
 # --- The database --------------------------------------------------------------------------------------
 
 
-def _first_with_room(live_code: LiveCode, *, now) -> Candidate | None:
-    """`candidates(live_code)[0]` in one query: each entry's open memberships, holds and newest unexpired
-    image as subqueries, so a scan costs one read however many groups are full."""
+# The database path in plain SQL (the same on SQLite and PostgreSQL): it runs on every scan while Redis is
+# down, and the ORM's query building would cost more than the queries.
+_CODE_SQL = (
+    "SELECT id, slug, name, contact_text, contact_image, margin FROM livecodes_livecode WHERE slug = %s AND is_active"
+)
+_LOCK_SQL = (
+    "SELECT g.id FROM members_group g JOIN livecodes_poolentry e ON e.group_id = g.id"
+    " WHERE e.live_code_id = %s AND e.is_active ORDER BY g.id FOR UPDATE OF g"
+)
+_ROOMS_SQL = """
+SELECT e.id, e.group_id, g.capacity, g.name,
+  (SELECT COUNT(*) FROM members_membership m WHERE m.group_id = e.group_id AND m.status IN ('invited', 'active')),
+  (SELECT COUNT(*) FROM livecodes_scanhold h WHERE h.group_id = e.group_id AND h.at > %s),
+  (SELECT i.id FROM livecodes_qrimage i WHERE i.entry_id = e.id AND i.expires_at > %s
+     ORDER BY i.expires_at DESC, i.id DESC LIMIT 1)
+FROM livecodes_poolentry e JOIN members_group g ON g.id = e.group_id
+WHERE e.live_code_id = %s AND e.is_active AND g.tier <> 'legacy'
+ORDER BY e.position, e.id
+"""
+
+
+def _first_with_room(cursor, code_id: int, margin: int, *, now) -> Candidate | None:
+    """`candidates(live_code)[0]` in one query: each entry's open memberships, holds and newest unexpired image
+    as subqueries, so a scan costs one read however many groups are full."""
+    adapt = connection.ops.adapt_datetimefield_value
     since = now - timezone.timedelta(seconds=hold_seconds())
-    members = Membership.objects.open().filter(group=OuterRef("group_id")).values("group").annotate(n=Count("id"))
-    holds = ScanHold.objects.filter(group=OuterRef("group_id"), at__gt=since).values("group").annotate(n=Count("id"))
-    image = QRImage.objects.unexpired(now=now).filter(entry=OuterRef("pk")).order_by("-expires_at", "-id")
-    entries = (
-        live_code.entries.filter(is_active=True)
-        .exclude(group__tier=Group.Tier.LEGACY)
-        .annotate(
-            members=Coalesce(Subquery(members.values("n")[:1]), 0),
-            holds=Coalesce(Subquery(holds.values("n")[:1]), 0),
-            image_id=Subquery(image.values("pk")[:1]),
-            image_expires=Subquery(image.values("expires_at")[:1]),
-        )
-        .filter(image_id__isnull=False)
-        .values_list(
-            "pk", "group_id", "group__capacity", "group__name", "members", "holds", "image_id", "image_expires"
-        )
-        .order_by("position", "id")
-    )
+    cursor.execute(_ROOMS_SQL, [adapt(since), adapt(now), code_id])
     limit = settings.LIVECODE_SCAN_JOIN_LIMIT
-    for entry_id, group_id, capacity, name, count, held, image_id, expires in entries:
-        room = min(capacity, limit) - live_code.margin - count - held
-        if room > 0:
+    for entry_id, group_id, capacity, name, members, held, image_id in cursor.fetchall():
+        if image_id is not None and min(capacity, limit) - margin - members - held > 0:
+            room = min(capacity, limit) - margin - members - held
+            expires = QRImage.objects.values_list("expires_at", flat=True).get(pk=image_id)
             return Candidate(entry_id, group_id, image_id, expires.timestamp(), room, name)
     return None
 
@@ -386,21 +391,27 @@ def _writer_turn():
 
 def _scan_in_database(slug: str) -> Choice | None:
     now = timezone.now()
-    with _writer_turn(), transaction.atomic():
-        live_code = LiveCode.objects.filter(slug=slug, is_active=True).first()
-        if live_code is None:
+    with _writer_turn(), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_CODE_SQL, [slug])
+        row = cursor.fetchone()
+        if row is None:
             return None
-        group_ids = list(live_code.entries.filter(is_active=True).values_list("group_id", flat=True))
-        # Scans of every live code that shares a group wait here for each other (in one order: no deadlock),
-        # so two never take the same last place.
-        list(Group.objects.select_for_update().filter(pk__in=group_ids).order_by("pk").values_list("pk", flat=True))
-        candidate = _first_with_room(live_code, now=now)
-        if candidate is not None:
-            ScanHold.objects.create(group_id=candidate.group_id, at=now)
-            QRImage.objects.filter(pk=candidate.image_id).update(scans=F("scans") + 1)
-            return Choice(_code_info(live_code), candidate)
-        LiveCode.objects.filter(pk=live_code.pk).update(unavailable_scans=F("unavailable_scans") + 1)
-        return Choice(_code_info(live_code), None)
+        code_id, slug, name, contact_text, contact_image, margin = row
+        info = {"id": code_id, "slug": slug, "name": name, "contact_text": contact_text,
+                "has_contact_image": bool(contact_image)}  # fmt: skip
+        if connection.features.has_select_for_update:
+            # Scans of every live code that shares a group wait here for each other (in one order: no
+            # deadlock), so two never take the same last place. (SQLite: the transaction is the lock.)
+            cursor.execute(_LOCK_SQL, [code_id])
+        candidate = _first_with_room(cursor, code_id, margin, now=now)
+        if candidate is None:
+            cursor.execute("UPDATE livecodes_livecode SET unavailable_scans = unavailable_scans + 1 WHERE id = %s",
+                           [code_id])  # fmt: skip
+            return Choice(info, None)
+        cursor.execute("INSERT INTO livecodes_scanhold (group_id, at) VALUES (%s, %s)",
+                       [candidate.group_id, connection.ops.adapt_datetimefield_value(now)])  # fmt: skip
+        cursor.execute("UPDATE livecodes_qrimage SET scans = scans + 1 WHERE id = %s", [candidate.image_id])
+        return Choice(info, candidate)
 
 
 def scan(slug: str) -> Choice | None:
