@@ -4,7 +4,6 @@ import logging
 
 from .choice import snapshots_drop
 from .models import PoolEntry
-from .services import referrals_match
 
 
 def on_memberships_changed(sender, *, joined=(), ended=(), **kwargs) -> None:
@@ -18,6 +17,8 @@ def on_memberships_changed(sender, *, joined=(), ended=(), **kwargs) -> None:
 
 def _memberships_changed(*, joined: list, ended: list) -> None:
     from members.models import Membership
+
+    from .services import referrals_match  # here, not at start-up: it loads the phone parser and Pillow
 
     ids = joined + ended
     group_ids = Membership.objects.filter(pk__in=ids).values("group_id")
