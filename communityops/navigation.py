@@ -26,6 +26,9 @@ the menu never offers a 403. tests/members/test_roles.py proves the matrix:
 | phone audit               | outreach.view_phonereveal  | no       | no    | yes     | yes   |
 | questionnaires: edit      | outreach.change_questionnaire | yes   | no    | no      | yes   |
 | a member's questionnaire  | public, from a personal link (expires, works once) | | | |  |
+| live codes: read / edit   | livecodes.view_livecode / change_livecode | edit | no | read | edit |
+| referral rewards: read / pay | livecodes.view_referral / change_referral | pay | no | read | pay |
+| a live code's page /j/…   | public (no login), for a phone |          |       |         |       |
 | later pages (menu)        | see NAV_ITEMS below        |          |       |         |       |
 | Django admin              | is_staff                   | no       | no    | no      | yes   |
 | system health (/health/)  | is_staff                   | no       | no    | no      | yes   |
@@ -70,9 +73,9 @@ class NavItem:
 
 
 # The main menu, in order. Roles see what their permissions allow:
-# operator: 群, 客户, 外呼, 活动, 待办, 数据, 复盘, 导入; agent: 群, 客户, 我的外呼;
-# manager: 群, 客户, 活动 (read-only), 数据, 复盘; admin: everything, plus users, system health and the Django admin
-# (user menu).
+# operator: 群, 客户, 外呼, 活动, 活码, 待办, 数据, 复盘, 导入; agent: 群, 客户, 我的外呼;
+# manager: 群, 客户, 活动 (read-only), 活码 (read-only), 数据, 复盘; admin: everything, plus users, system health
+# and the Django admin (user menu).
 # The permission of an entry is the one its page's view requires, so the menu never offers a 403.
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("groups", _("Groups"), "members:group-list", "users-group", (VIEW_GROUPS,)),
@@ -93,6 +96,14 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "speakerphone",
         ("campaigns.view_campaign",),
         match=("/campaigns/", "/playbooks/", "/coupons/"),  # the campaigns pages' own tabs
+    ),
+    NavItem(
+        "livecodes",
+        _("Live codes"),
+        "livecodes:livecode-list",
+        "qrcode",
+        ("livecodes.view_livecode",),
+        match=("/live-codes/",),
     ),
     NavItem("reminders", _("Reminders"), "campaigns:reminder-inbox", "bell", ("campaigns.view_reminder",)),
     NavItem("analytics", _("Data"), "analytics:dashboard", "chart-bar", ("analytics.view_dashboard",)),

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "members",
     "campaigns",
     "outreach",
+    "livecodes",
     "analytics",
     "demo",
     "communityops",
@@ -241,6 +242,16 @@ CELERY_BEAT_SCHEDULE["members-close-flash-groups"] = {
     "task": "members.close_ended_flash_groups",
     "schedule": env.float("FLASH_CLOSE_SECONDS", default=300.0),
 }
+# livecodes: move the scans counted in Redis into the database (every 10 s), remind owners of expiring QR
+# images and pools running out of room.
+CELERY_BEAT_SCHEDULE["livecodes-flush-scans"] = {
+    "task": "livecodes.flush_scans",
+    "schedule": env.float("LIVECODE_FLUSH_SECONDS", default=10.0),
+}
+CELERY_BEAT_SCHEDULE["livecodes-watch"] = {
+    "task": "livecodes.watch",
+    "schedule": env.float("LIVECODE_WATCH_SECONDS", default=300.0),
+}
 # The demo (bin/demo) adds orders to its running flash campaign every minute, so the live page moves.
 if DEMO_MODE:
     CELERY_BEAT_SCHEDULE["demo-live-tick"] = {"task": "demo.live_tick", "schedule": 60.0}
@@ -281,6 +292,25 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="communityops@localhost")
+# Live codes (issue 13). WeChat stops admitting by scan at 200 members; a group QR image lives 7 days. A scan
+# holds a place in its group for LIVECODE_HOLD_MINUTES (the member is about to join), so scans at once never
+# send more people to a group than it has room for. Scans are counted in Redis (LIVECODE_REDIS_URL; by default
+# the Celery broker's Redis) and flushed to the database; without Redis each scan is one database write.
+LIVECODE_SCAN_JOIN_LIMIT = env.int("LIVECODE_SCAN_JOIN_LIMIT", default=200)
+LIVECODE_HOLD_MINUTES = env.float("LIVECODE_HOLD_MINUTES", default=10.0)
+LIVECODE_IMAGE_DAYS = env.int("LIVECODE_IMAGE_DAYS", default=7)
+LIVECODE_IMAGE_MAX_BYTES = env.int("LIVECODE_IMAGE_MAX_BYTES", default=2 * 1024 * 1024)
+LIVECODE_IMAGE_MAX_SIDE = env.int("LIVECODE_IMAGE_MAX_SIDE", default=4096)  # pixels, width and height
+LIVECODE_EXPIRY_WARNING_HOURS = env.int("LIVECODE_EXPIRY_WARNING_HOURS", default=24)
+LIVECODE_RUNOUT_PLACES = env.int("LIVECODE_RUNOUT_PLACES", default=20)  # a pool with this much room or less
+LIVECODE_POOL_CACHE_SECONDS = env.float("LIVECODE_POOL_CACHE_SECONDS", default=30.0)
+LIVECODE_REFERRAL_REWARD = Decimal(env.str("LIVECODE_REFERRAL_REWARD", default="10.00"))  # per newcomer who joined
+LIVECODE_REFERRAL_MATCH_DAYS = env.int("LIVECODE_REFERRAL_MATCH_DAYS", default=30)
+LIVECODE_REDIS_URL = env.str(
+    "LIVECODE_REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
+)
+# bench/livecode.py only: an empty view at /bench/empty/ to measure the live code page against.
+BENCH_EMPTY_VIEW = env.bool("BENCH_EMPTY_VIEW", default=False)
 # An import larger than this runs as a Celery task with a progress bar instead of inside the request.
 IMPORT_INLINE_MAX_BYTES = env.int("IMPORT_INLINE_MAX_BYTES", default=512 * 1024)
 # What one import file may hold (docs/imports.md); a file past a limit is refused, naming it. Files are read

@@ -30,10 +30,16 @@ urlpatterns = [
     path("imports/", include("imports.urls")),
     path("", include("campaigns.urls")),
     path("", include("outreach.urls")),
+    path("", include("livecodes.urls")),
     path("api/v1/", include("campaigns.api_urls")),
     path("analytics/", include("analytics.urls")),
     path("api/v1/", include("analytics.api_urls")),
 ]
+
+if settings.BENCH_EMPTY_VIEW:  # bench/livecode.py's yardstick, never routed otherwise
+    from livecodes.public_views import bench_empty
+
+    urlpatterns.append(path("bench/empty/", bench_empty, name="bench-empty"))
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -19,6 +19,7 @@ from members.models import Group, Member
 from members.services import selection_save
 
 from .lifecycle import create_lifecycle
+from .livecodes import create_livecodes
 from .outreach import create_outreach
 from .people import (
     create_codebook,
@@ -64,13 +65,14 @@ STEPS: list[Callable[[Demo], None]] = [
     apply_playbooks,
     save_selections,
     create_outreach,
+    create_livecodes,
 ]
 
 
 # --- Entry points ---------------------------------------------------------------------------------
 
 # The apps whose rows make up the demo (and which --reset empties), dependents first.
-DOMAIN_APPS = ["analytics", "outreach", "campaigns", "members", "imports"]
+DOMAIN_APPS = ["analytics", "livecodes", "outreach", "campaigns", "members", "imports"]
 # Rows a reset keeps: what data migrations ship with the app (model label -> the rows to keep).
 RESET_KEEPS: dict[str, Q] = {
     "campaigns.Playbook": Q(is_shipped=True),

@@ -13,10 +13,12 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import RequestFactory
 
-from campaigns.models import Campaign, Order
+from campaigns.models import Campaign, Order, Reminder
 from core.roles import has_role
 from demo import loader as demo_loader
 from demo import story as demo_story
+from livecodes.choice import candidates
+from livecodes.models import LiveCode, QRImage, Referral
 from members.models import Group, Member, Membership, Tag
 from members.phones import normalize_phone
 
@@ -265,3 +267,15 @@ def test_load_demo_logins_prints_without_loading():
     call_command("load_demo", "--logins", stdout=out)
     assert "jingli / jingli123" in out.getvalue()
     assert Member.objects.count() == members
+
+
+def test_demo_has_a_live_code_for_the_vip_pool_with_one_image_about_to_expire(demo):
+    live_code = LiveCode.objects.get(slug="vip")
+    assert set(live_code.entries.values_list("group__tier", flat=True)) == {"precise"}
+    soon = NOW + dt.timedelta(hours=24)
+    expiring = QRImage.objects.filter(entry__live_code=live_code, expires_at__gt=NOW, expires_at__lte=soon)
+    assert expiring.count() == 1
+    reminder = Reminder.objects.get(key=f"livecode-expiry:{expiring.get().pk}")
+    assert reminder.assignee == live_code.owner
+    assert Referral.objects.unpaid().exists()
+    assert candidates(live_code, now=NOW), "scans of the poster reach a VIP group"

@@ -28,6 +28,8 @@ from hypothesis import strategies as st
 from campaigns.models import CampaignItem, CouponTemplate, Reminder
 from imports.models import ImportJob
 from imports.report import ImportReport, RowError
+from livecodes import services as livecodes
+from livecodes.models import LiveCode
 from members.models import SavedSelection, Tag, TagCategory
 from outreach.models import Questionnaire, Script
 from outreach.services import task_claim_next
@@ -35,6 +37,7 @@ from outreach.services.questionnaires import link_create, questionnaire_save
 from tests.analytics.story import build_story
 from tests.campaigns.factories import CampaignFactory, ProductFactory, shipped_playbook
 from tests.conftest import make_user
+from tests.livecodes.helpers import upload
 from tests.members.factories import GroupFactory
 from tests.outreach.factories import build_list
 
@@ -132,6 +135,22 @@ PAGES: dict[str, list[str]] = {
     "outreach:questionnaire-detail": ["page"],
     "outreach:questionnaire-edit": [],
     "outreach:public-questionnaire": [],
+    "livecodes:public": ["ref"],
+    "livecodes:referral-submit": [],
+    "livecodes:qr-image": [],
+    "livecodes:contact-image": [],
+    "livecodes:livecode-list": [],
+    "livecodes:livecode-create": [],
+    "livecodes:livecode-detail": [],
+    "livecodes:livecode-edit": [],
+    "livecodes:pool-add": [],
+    "livecodes:pool-toggle": [],
+    "livecodes:image-upload": [],
+    "livecodes:referral-link": [],
+    "livecodes:poster-png": [],
+    "livecodes:poster-svg": [],
+    "livecodes:reward-list": [],
+    "livecodes:reward-pay": [],
 }  # fmt: skip
 
 
@@ -179,6 +198,20 @@ def outreach_world(operator, tag) -> dict:
     )
     link = link_create(questionnaire=questionnaire, member=task.member, by=agent)
     return {"list": call_list, "task": task, "script": script, "questionnaire": questionnaire, "token": link.token}
+
+
+def livecodes_args(operator, group, member) -> dict:
+    code = livecodes.live_code_save(LiveCode(slug="vip", name="VIP会员群", owner=operator, contact_text="客服"))
+    entry = livecodes.pool_add(live_code=code, group=group)
+    image = livecodes.image_upload(entry=entry, upload=upload())
+    args = {f"livecodes:{name}": [code.slug] for name in ("public", "referral-submit", "contact-image")}
+    args["livecodes:qr-image"] = [code.slug, image.pk]
+    for name in ("livecode-detail", "livecode-edit", "pool-add", "referral-link", "poster-png", "poster-svg"):
+        args[f"livecodes:{name}"] = [code.pk]
+    for name in ("pool-toggle", "image-upload"):
+        args[f"livecodes:{name}"] = [code.pk, entry.pk]
+    args["livecodes:reward-pay"] = [member.pk]
+    return args
 
 
 def build_world(operator) -> World:
@@ -248,6 +281,7 @@ def build_world(operator) -> World:
     args["analytics:group"] = [vip.code]
     for name in ("task-questionnaire", "task-questionnaire-link"):
         args[f"outreach:{name}"] = [calls["task"].pk, calls["questionnaire"].pk]
+    args.update(livecodes_args(operator, vip, member))
     codes = ["CD-VIP", "CD-DAILY", "EMPTY"]
     weeks = ["2026-W02", "2026-W01", "2025-W52"]
     days = ["2026-01-05", "2026-01-11", "2025-12-01"]

@@ -1,0 +1,456 @@
+"""Which group a scan of a live code is sent to, and counting the scan: the one home of the rule.
+
+A group has room for `min(capacity, LIVECODE_SCAN_JOIN_LIMIT) − margin − open memberships − held places`.
+A scan is a member about to join: it holds a place in the group it was shown for LIVECODE_HOLD_MINUTES, so
+many scans at once against the last free places never send more people to a group than it has room for.
+A place is then counted twice for a while (held, and the membership once recorded): the error errs on the
+side of a group never overflowing. Groups fill in pool order; a group is shown only with an unexpired image.
+
+Two ways to take a place, one rule:
+
+- With Redis (LIVECODE_REDIS_URL): the pool's snapshot (what the database says: room by members, the newest
+  unexpired image of each group) is cached in Redis; one Lua script, atomic on the server, drops expired
+  holds, picks the first group whose held places are under its room and whose image has not expired, adds
+  the hold and counts the scan (a hash the beat task `livecodes.flush_scans` moves into the database, once).
+  No database query on the way: the page costs about what an empty view costs.
+- Without Redis (none configured, or down): one transaction locks the pool's groups' rows, reads the room
+  from the database (memberships and `ScanHold` rows), writes the hold and adds the scan to the image's count.
+
+The snapshot is dropped whenever what it was made of changes (memberships, the pool, its images, the live
+code) and lives at most LIVECODE_POOL_CACHE_SECONDS. Known limit: while Redis is down, the places held in it
+are not seen; the database path then counts memberships and its own holds only.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import socket
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import redis
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from members.models import Group, Membership
+
+from .models import LiveCode, QRImage, ScanHold
+
+log = logging.getLogger(__name__)
+
+SCANS_KEY = "lc:scans"
+REDIS_DOWN_SECONDS = 5.0  # after a failure, the database path is used this long before Redis is tried again
+
+
+def pool_key(slug: str) -> str:
+    return f"lc:pool:{slug}"
+
+
+def hold_key(group_id: int) -> str:
+    return f"lc:hold:{group_id}"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    entry_id: int
+    group_id: int
+    image_id: int
+    expires_ts: float
+    room: int  # places by members and the database's holds, before Redis's holds
+    group_name: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What a scan found. `candidate` None: no group has room (show the service account)."""
+
+    live_code: dict  # id, slug, name, contact_text, has_contact_image
+    candidate: Candidate | None
+    # What the page shows, as the Redis path returned it: the same for every scan shown that group's image,
+    # so the page's HTML can be kept per process under it. None on the database path.
+    key: tuple[bytes, bytes] | None = None
+
+
+def hold_seconds() -> float:
+    return settings.LIVECODE_HOLD_MINUTES * 60
+
+
+def group_limit(group: Group, margin: int) -> int:
+    return min(group.capacity, settings.LIVECODE_SCAN_JOIN_LIMIT) - margin
+
+
+def pool_rooms(live_code: LiveCode, *, now, redis_holds: dict[int, int] | None = None) -> list[tuple]:
+    """Every active pool entry of `live_code` with its room and newest unexpired image: a list of
+    (entry, room, image or None), in pool order. Legacy groups take nobody (`Group.takes_new_members`)."""
+    entries = list(live_code.entries.filter(is_active=True).select_related("group").order_by("position", "id"))
+    group_ids = [entry.group_id for entry in entries]
+    members = dict(
+        Membership.objects.open().filter(group_id__in=group_ids).values_list("group").annotate(n=Count("id"))
+    )
+    holds = dict(
+        ScanHold.objects.filter(group_id__in=group_ids, at__gt=now - timezone.timedelta(seconds=hold_seconds()))
+        .values_list("group")
+        .annotate(n=Count("id"))
+    )
+    images: dict[int, QRImage] = {}
+    for image in QRImage.objects.unexpired(now=now).filter(entry__in=entries).order_by("entry", "-expires_at", "-id"):
+        images.setdefault(image.entry_id, image)
+    rows = []
+    for entry in entries:
+        room = (
+            group_limit(entry.group, live_code.margin) - members.get(entry.group_id, 0) - holds.get(entry.group_id, 0)
+        )
+        room -= (redis_holds or {}).get(entry.group_id, 0)
+        if not entry.group.takes_new_members:
+            room = 0
+        rows.append((entry, max(room, 0), images.get(entry.pk)))
+    return rows
+
+
+def candidates(live_code: LiveCode, *, now) -> list[Candidate]:
+    """The groups a scan may be sent to, in pool order: room left by members and database holds, an image."""
+    return [
+        Candidate(entry.pk, entry.group_id, image.pk, image.expires_at.timestamp(), room, entry.group.name)
+        for entry, room, image in pool_rooms(live_code, now=now)
+        if room > 0 and image is not None
+    ]
+
+
+def _code_info(live_code: LiveCode) -> dict:
+    return {
+        "id": live_code.pk,
+        "slug": live_code.slug,
+        "name": live_code.name,
+        "contact_text": live_code.contact_text,
+        "has_contact_image": bool(live_code.contact_image),
+    }
+
+
+def snapshot_build(slug: str, *, now) -> dict:
+    """What the Redis path decides from: the live code and its candidates (JSON-ready)."""
+    live_code = LiveCode.objects.filter(slug=slug, is_active=True).first()
+    if live_code is None:
+        return {"code": None, "entries": []}
+    return {
+        "code": _code_info(live_code),
+        "entries": [
+            [c.entry_id, c.group_id, c.image_id, c.expires_ts, c.room, c.group_name]
+            for c in candidates(live_code, now=now)
+        ],
+    }
+
+
+# --- Redis ----------------------------------------------------------------------------------------------
+
+_client: redis.Redis | None = None
+_client_url = ""
+_down_until = 0.0
+
+
+def redis_client() -> redis.Redis | None:
+    """The live codes' Redis, or None when none is configured or it failed in the last few seconds."""
+    global _client, _client_url
+    url = settings.LIVECODE_REDIS_URL
+    if not url or time.monotonic() < _down_until:
+        return None
+    if _client is None or _client_url != url:
+        # Short timeouts: a Redis that is down must cost the page milliseconds, not seconds.
+        _client = redis.Redis.from_url(url, socket_connect_timeout=0.2, socket_timeout=1.0)
+        _client_url = url
+    return _client
+
+
+def redis_failed(error: Exception) -> None:
+    global _down_until
+    _down_until = time.monotonic() + REDIS_DOWN_SECONDS
+    log.warning("live codes: Redis unavailable (%s); using the database for %.0f s", error, REDIS_DOWN_SECONDS)
+
+
+# KEYS[1] the pool's snapshot. ARGV: now (s), hold window (s), the lease's unique id, places wanted.
+# Holds up to `wanted` places in the first group with room and an unexpired image (fewer as the group fills:
+# a quarter of what is left, at least one), and returns {code, entry, places} as JSON texts and a count:
+# entry '' when no group has room; {'', '', 0} when there is no snapshot. The holds are named after the lease,
+# so a retry after a timeout (the script ran, its answer was lost) holds the same places, not more.
+_LEASE = """
+local raw = redis.call('GET', KEYS[1])
+if not raw then return {'', '', 0} end
+local snap = cjson.decode(raw)
+if snap['code'] == cjson.null then return {'null', '', 0} end
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local wanted = tonumber(ARGV[4])
+for _, e in ipairs(snap['entries']) do
+  if e[4] > now then
+    local hk = 'lc:hold:' .. e[2]
+    local held = redis.call('ZCARD', hk)
+    if held >= e[5] then
+      redis.call('ZREMRANGEBYSCORE', hk, '-inf', now - window)
+      held = redis.call('ZCARD', hk)
+    end
+    local left = e[5] - held
+    if left > 0 then
+      local places = math.max(1, math.min(wanted, math.floor(left / 4)))
+      for n = 1, places do redis.call('ZADD', hk, now, ARGV[3] .. ':' .. n) end
+      redis.call('EXPIRE', hk, math.ceil(window) + 60)
+      return {cjson.encode(snap['code']), cjson.encode(e), places}
+    end
+  end
+end
+return {cjson.encode(snap['code']), '', 0}
+"""
+LEASE_PLACES = 8  # places a worker process holds at once for the scans it serves next
+LEASE_SECONDS = 5.0  # a lease unused this long is left (its places stay held until the hold window ends)
+NO_ROOM_SECONDS = 1.0  # "no group has room" is believed this long before Redis is asked again
+
+_lease_script = None
+_decoded: dict[bytes, object] = {}  # JSON text -> its value: the same few texts come back on every scan
+
+
+@dataclass
+class _Lease:
+    code: bytes
+    entry: bytes
+    left: int
+    until: float  # time.monotonic()
+
+
+_leases: dict[str, _Lease] = {}
+
+
+def _json(raw: bytes):
+    value = _decoded.get(raw)
+    if value is None:
+        if len(_decoded) > 1000:
+            _decoded.clear()
+        value = _decoded[raw] = json.loads(raw)
+    return value
+
+
+def _lease(client: redis.Redis, slug: str):
+    global _lease_script
+    if _lease_script is None:
+        _lease_script = client.register_script(_LEASE)
+    keys, args = [pool_key(slug)], [time.time(), hold_seconds(), os.urandom(8).hex(), LEASE_PLACES]
+    try:
+        return _lease_script(keys=keys, args=args)
+    except redis.TimeoutError:
+        return _lease_script(keys=keys, args=args)  # the same lease id: the same places, not more
+
+
+class _Counter:
+    """Scans counted in Redis without waiting for an answer: HINCRBY on a connection with replies off, so a
+    count costs the page one write to a local socket. Redis applies a connection's commands in order, also
+    those still on the way when the process exits. `sync()` waits until Redis has applied every count sent."""
+
+    def __init__(self, url: str):
+        parsed = redis.connection.parse_url(url)
+        self.sock = socket.create_connection((parsed.get("host", "127.0.0.1"), parsed.get("port", 6379)), timeout=1.0)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if parsed.get("password"):
+            self._ask("AUTH", parsed["password"])
+        if parsed.get("db"):
+            self._ask("SELECT", str(parsed["db"]))
+        self.sock.sendall(self._pack("CLIENT", "REPLY", "OFF"))
+
+    @staticmethod
+    def _pack(*parts: str) -> bytes:
+        out = [f"*{len(parts)}\r\n".encode()]
+        for part in parts:
+            data = part.encode()
+            out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+        return b"".join(out)
+
+    def _ask(self, *parts: str) -> bytes:
+        self.sock.sendall(self._pack(*parts))
+        reply = self.sock.recv(1024)
+        if not reply.startswith(b"+"):
+            raise redis.ConnectionError(f"Redis answered {reply[:100]!r}")
+        return reply
+
+    def count(self, field: str) -> None:
+        self.sock.sendall(self._pack("HINCRBY", SCANS_KEY, field, "1"))
+
+    def sync(self) -> None:
+        self.sock.sendall(self._pack("CLIENT", "REPLY", "ON"))
+        self._ask("PING")
+        self.sock.sendall(self._pack("CLIENT", "REPLY", "OFF"))
+
+
+_counter: _Counter | None = None
+
+
+def _count(field: str) -> None:
+    global _counter
+    try:
+        if _counter is None:
+            _counter = _Counter(settings.LIVECODE_REDIS_URL)
+        _counter.count(field)
+    except OSError as error:
+        _counter = None
+        raise redis.ConnectionError(str(error)) from error
+
+
+def counts_sync() -> None:
+    """Wait until Redis has every scan this process counted (the bench and tests, before a flush)."""
+    if _counter is not None:
+        _counter.sync()
+
+
+def _scan_with_redis(client: redis.Redis, slug: str) -> Choice | None:
+    lease = _leases.get(slug)
+    now = time.monotonic()
+    if lease is None or lease.left <= 0 or now >= lease.until:
+        code, entry, places = _lease(client, slug)
+        if not code:
+            snapshot = snapshot_build(slug, now=timezone.now())
+            client.set(pool_key(slug), json.dumps(snapshot), ex=max(1, int(settings.LIVECODE_POOL_CACHE_SECONDS)))
+            code, entry, places = _lease(client, slug)
+            if not code:  # dropped again at once (a change right now): decide from the database instead
+                raise redis.RedisError("the pool snapshot keeps disappearing")
+        until = now + (LEASE_SECONDS if entry else NO_ROOM_SECONDS)
+        lease = _leases[slug] = _Lease(code, entry, int(places) if entry else 1, until)
+    info = _json(lease.code)
+    if info is None:
+        return None
+    candidate = Candidate(*_json(lease.entry)) if lease.entry else None
+    if candidate is not None and candidate.expires_ts <= time.time():
+        _leases.pop(slug, None)  # its image expired while leased: ask again
+        return _scan_with_redis(client, slug)
+    if candidate is not None:
+        lease.left -= 1
+    _count(f"i{candidate.image_id}" if candidate else f"c{info['id']}")
+    return Choice(info, candidate, key=(lease.code, lease.entry))
+
+
+# --- The database --------------------------------------------------------------------------------------
+
+
+# The database path in plain SQL (the same on SQLite and PostgreSQL): it runs on every scan while Redis is
+# down, and the ORM's query building would cost more than the queries.
+_CODE_SQL = (
+    "SELECT id, slug, name, contact_text, contact_image, margin FROM livecodes_livecode WHERE slug = %s AND is_active"
+)
+_LOCK_SQL = (
+    "SELECT g.id FROM members_group g JOIN livecodes_poolentry e ON e.group_id = g.id"
+    " WHERE e.live_code_id = %s AND e.is_active ORDER BY g.id FOR UPDATE OF g"
+)
+_ROOMS_SQL = """
+SELECT e.id, e.group_id, g.capacity, g.name,
+  (SELECT COUNT(*) FROM members_membership m WHERE m.group_id = e.group_id AND m.status IN ('invited', 'active')),
+  (SELECT COUNT(*) FROM livecodes_scanhold h WHERE h.group_id = e.group_id AND h.at > %s),
+  (SELECT i.id FROM livecodes_qrimage i WHERE i.entry_id = e.id AND i.expires_at > %s
+     ORDER BY i.expires_at DESC, i.id DESC LIMIT 1)
+FROM livecodes_poolentry e JOIN members_group g ON g.id = e.group_id
+WHERE e.live_code_id = %s AND e.is_active AND g.tier <> 'legacy'
+ORDER BY e.position, e.id
+"""
+
+
+def _first_with_room(cursor, code_id: int, margin: int, *, now) -> Candidate | None:
+    """`candidates(live_code)[0]` in one query: each entry's open memberships, holds and newest unexpired image
+    as subqueries, so a scan costs one read however many groups are full."""
+    adapt = connection.ops.adapt_datetimefield_value
+    since = now - timezone.timedelta(seconds=hold_seconds())
+    cursor.execute(_ROOMS_SQL, [adapt(since), adapt(now), code_id])
+    limit = settings.LIVECODE_SCAN_JOIN_LIMIT
+    for entry_id, group_id, capacity, name, members, held, image_id in cursor.fetchall():
+        if image_id is not None and min(capacity, limit) - margin - members - held > 0:
+            room = min(capacity, limit) - margin - members - held
+            expires = QRImage.objects.values_list("expires_at", flat=True).get(pk=image_id)
+            return Candidate(entry_id, group_id, image_id, expires.timestamp(), room, name)
+    return None
+
+
+_turn_files: dict[str, object] = {}
+
+
+@contextmanager
+def _writer_turn():
+    """On SQLite, scans queue on an OS file lock around their write transaction: SQLite's busy handler sleeps
+    and polls (1, 2, 5 … 100 ms), a blocking flock wakes the next scan the moment the lock is free. (The same
+    as the reminder sweep's, campaigns.delivery; PostgreSQL needs none: row locks queue there.)"""
+    name = str(connection.settings_dict.get("NAME") or "")
+    if connection.vendor != "sqlite" or not name or "memory" in name or not os.path.isdir(os.path.dirname(name) or "."):
+        yield
+        return
+    handle = _turn_files.get(name)
+    if handle is None:
+        handle = _turn_files[name] = open(f"{name}.livecode-lock", "a")  # noqa: SIM115 (kept open for the process)
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _scan_in_database(slug: str) -> Choice | None:
+    now = timezone.now()
+    with _writer_turn(), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_CODE_SQL, [slug])
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        code_id, slug, name, contact_text, contact_image, margin = row
+        info = {"id": code_id, "slug": slug, "name": name, "contact_text": contact_text,
+                "has_contact_image": bool(contact_image)}  # fmt: skip
+        if connection.features.has_select_for_update:
+            # Scans of every live code that shares a group wait here for each other (in one order: no
+            # deadlock), so two never take the same last place. (SQLite: the transaction is the lock.)
+            cursor.execute(_LOCK_SQL, [code_id])
+        candidate = _first_with_room(cursor, code_id, margin, now=now)
+        if candidate is None:
+            cursor.execute("UPDATE livecodes_livecode SET unavailable_scans = unavailable_scans + 1 WHERE id = %s",
+                           [code_id])  # fmt: skip
+            return Choice(info, None)
+        cursor.execute("INSERT INTO livecodes_scanhold (group_id, at) VALUES (%s, %s)",
+                       [candidate.group_id, connection.ops.adapt_datetimefield_value(now)])  # fmt: skip
+        cursor.execute("UPDATE livecodes_qrimage SET scans = scans + 1 WHERE id = %s", [candidate.image_id])
+        return Choice(info, candidate)
+
+
+def scan(slug: str) -> Choice | None:
+    """Take a place for one scan of the live code `slug` and count it; None when there is no such live code."""
+    client = redis_client()
+    if client is not None:
+        try:
+            return _scan_with_redis(client, slug)
+        except redis.RedisError as error:
+            redis_failed(error)
+    return _scan_in_database(slug)
+
+
+def snapshots_drop(slugs) -> None:
+    """Forget the cached pools of these live codes: the next scan decides from the database again."""
+    slugs = list(slugs)
+    for slug in slugs:
+        _leases.pop(slug, None)
+    client = redis_client()
+    if client is None or not slugs:
+        return
+    try:
+        client.delete(*[pool_key(slug) for slug in slugs])
+    except redis.RedisError as error:
+        redis_failed(error)
+
+
+def redis_holds(group_ids) -> dict[int, int]:
+    """Places held in Redis per group now (for the operator's pages and the run-out watch); {} without Redis."""
+    client = redis_client()
+    if client is None:
+        return {}
+    low = time.time() - hold_seconds()
+    try:
+        with client.pipeline(transaction=False) as pipe:
+            for group_id in group_ids:
+                pipe.zcount(hold_key(group_id), low, "+inf")
+            counts = pipe.execute()
+    except redis.RedisError as error:
+        redis_failed(error)
+        return {}
+    return {group_id: int(count) for group_id, count in zip(group_ids, counts, strict=True) if count}

@@ -1,0 +1,177 @@
+"""Writes of the livecodes app, each one transaction: live codes, their pools and images, referrals."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from members.models import Group, Member, Membership
+from members.phones import normalize_phone
+
+from .choice import snapshots_drop
+from .models import LiveCode, PoolEntry, QRImage, Referral, ReferralLink
+
+IMAGE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+
+
+def _drop_after_commit(*slugs: str) -> None:
+    transaction.on_commit(lambda: snapshots_drop(slugs))
+
+
+def image_check(upload) -> str:
+    """The content type of an uploaded image, or ValidationError saying why it is refused: too large, not an
+    image Pillow can read (whatever its name says), or too many pixels."""
+    if upload.size > settings.LIVECODE_IMAGE_MAX_BYTES:
+        raise ValidationError(
+            _("The image is %(size)s KB; at most %(max)s KB.")
+            % {"size": upload.size // 1024, "max": settings.LIVECODE_IMAGE_MAX_BYTES // 1024}
+        )
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image_format, (width, height) = image.format, image.size
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise ValidationError(_("This file is not an image (PNG, JPEG, GIF or WebP).")) from error
+    finally:
+        upload.seek(0)
+    if image_format not in IMAGE_FORMATS:
+        raise ValidationError(_("This file is not an image (PNG, JPEG, GIF or WebP)."))
+    side = settings.LIVECODE_IMAGE_MAX_SIDE
+    if width > side or height > side:
+        raise ValidationError(
+            _("The image is %(width)s×%(height)s pixels; at most %(side)s×%(side)s.")
+            % {"width": width, "height": height, "side": side}
+        )
+    return IMAGE_FORMATS[image_format]
+
+
+@transaction.atomic
+def live_code_save(live_code: LiveCode) -> LiveCode:
+    old_slug = LiveCode.objects.filter(pk=live_code.pk).values_list("slug", flat=True).first() if live_code.pk else None
+    live_code.full_clean()
+    live_code.save()
+    _drop_after_commit(*{live_code.slug, old_slug or live_code.slug})
+    return live_code
+
+
+@transaction.atomic
+def pool_add(*, live_code: LiveCode, group: Group) -> PoolEntry:
+    if not group.takes_new_members:
+        raise ValidationError({"group": _("A legacy group takes no new members.")})
+    if live_code.entries.filter(group=group).exists():
+        raise ValidationError({"group": _("This group is already in the pool.")})
+    last = live_code.entries.order_by("-position").values_list("position", flat=True).first()
+    entry = PoolEntry.objects.create(live_code=live_code, group=group, position=(last or 0) + 1)
+    _drop_after_commit(live_code.slug)
+    return entry
+
+
+@transaction.atomic
+def pool_entry_toggle(*, entry: PoolEntry, active: bool) -> PoolEntry:
+    PoolEntry.objects.filter(pk=entry.pk).update(is_active=active)
+    entry.is_active = active
+    _drop_after_commit(entry.live_code.slug)
+    return entry
+
+
+def image_upload(*, entry: PoolEntry, upload, uploaded_at: dt.datetime | None = None, days: int | None = None):
+    """Store a group's QR image, expiring `days` (WeChat: 7) after it was made."""
+    content_type = image_check(upload)
+    uploaded_at = uploaded_at or timezone.now()
+    days = settings.LIVECODE_IMAGE_DAYS if days is None else days
+    if days < 1:
+        raise ValidationError({"days": _("An image lives at least one day.")})
+    with transaction.atomic():
+        image = QRImage(
+            entry=entry, content_type=content_type, uploaded_at=uploaded_at,
+            expires_at=uploaded_at + dt.timedelta(days=days),
+        )  # fmt: skip
+        image.image.save(upload.name.rsplit("/", 1)[-1][-80:] or "qr.png", upload, save=False)
+        image.save()
+        _drop_after_commit(entry.live_code.slug)
+    return image
+
+
+# --- Referrals -----------------------------------------------------------------------------------------
+
+
+def referral_link_for(member: Member) -> ReferralLink:
+    link, _created = ReferralLink.objects.get_or_create(member=member)
+    return link
+
+
+def referral_record(*, token: str, phone: str, live_code: LiveCode | None, now: dt.datetime | None = None):
+    """A newcomer who came by `token`'s link left their phone. Returns the Referral, or ValidationError
+    ({"phone": …}) for a number that is not one. A member's own number, or a number already matched, is
+    accepted and never rewarded (the page answers the same: it must not tell who is a customer)."""
+    now = now or timezone.now()
+    try:
+        e164 = normalize_phone(phone)
+    except ValueError as error:
+        raise ValidationError({"phone": _("Enter a mobile phone number, e.g. 138 0013 8000.")}) from error
+    if not e164:
+        raise ValidationError({"phone": _("Enter a mobile phone number, e.g. 138 0013 8000.")})
+    link = ReferralLink.objects.select_related("member").filter(token=token[:32]).first()
+    if link is None:
+        raise ValidationError({"ref": _("This invitation link is not valid.")})
+    with transaction.atomic():
+        referral, created = Referral.objects.get_or_create(
+            referrer=link.member, phone=e164, defaults={"live_code": live_code, "created_at": now}
+        )
+        if not created and referral.newcomer_id is None:
+            Referral.objects.filter(pk=referral.pk).update(created_at=now, live_code=live_code)
+    return referral
+
+
+def referrals_match(membership_ids, *, now: dt.datetime | None = None) -> int:
+    """Newcomers who joined a group: each whose phone a referral recorded (the newest within
+    LIVECODE_REFERRAL_MATCH_DAYS before the join) and who had never been in a group before that referral is
+    `referred_by` its referrer, and the referral earns LIVECODE_REFERRAL_REWARD. Returns how many matched."""
+    now = now or timezone.now()
+    window = dt.timedelta(days=settings.LIVECODE_REFERRAL_MATCH_DAYS)
+    joined = Membership.objects.filter(pk__in=list(membership_ids)).select_related("member")
+    matched = 0
+    for membership in joined:
+        member = membership.member
+        at = membership.joined_at or now
+        if not member.phone or member.referred_by_id is not None:
+            continue
+        referral = (
+            Referral.objects.filter(phone=member.phone, newcomer__isnull=True, created_at__gte=at - window)
+            .filter(created_at__lte=at)
+            .exclude(referrer=member)
+            .order_by("-created_at")
+            .first()
+        )
+        if referral is None:
+            continue
+        earlier = Membership.objects.filter(member=member).exclude(pk=membership.pk)
+        if earlier.filter(Q(joined_at__lt=referral.created_at) | Q(created_at__lt=referral.created_at)).exists():
+            continue  # already a customer before the invitation: not a newcomer
+        try:
+            with transaction.atomic():
+                if not Member.objects.filter(pk=member.pk, referred_by__isnull=True).update(
+                    referred_by=referral.referrer_id
+                ):
+                    continue
+                Referral.objects.filter(pk=referral.pk, newcomer__isnull=True).update(
+                    newcomer=member, joined_at=at, reward=settings.LIVECODE_REFERRAL_REWARD
+                )
+        except IntegrityError:
+            continue  # matched by another join at the same moment
+        matched += 1
+    return matched
+
+
+@transaction.atomic
+def referral_rewards_pay(*, referrer_id: int, by, now: dt.datetime | None = None) -> int:
+    """Mark every unpaid reward of this referrer paid; returns how many."""
+    return Referral.objects.unpaid().filter(referrer_id=referrer_id).update(paid_at=now or timezone.now(), paid_by=by)

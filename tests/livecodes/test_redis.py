@@ -1,0 +1,120 @@
+"""The Redis path of the live-code choice: holds and counts in Redis (one Lua script), flushed to the database
+exactly once; the snapshot dropped when a group fills; the database path while Redis is down."""
+
+import socket
+
+import pytest
+import redis
+from django.utils import timezone
+
+from livecodes import choice
+from livecodes.counting import scans_flush
+from livecodes.models import LiveCode, QRImage, ScanFlush, ScanHold
+from members.models import Group, Member
+from members.services import membership_invite, membership_mark_joined
+
+from .helpers import live_code_with, set_expiry
+
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def live_redis(redis_server, settings):
+    settings.LIVECODE_REDIS_URL = redis_server.url
+    client = redis.Redis.from_url(redis_server.url)
+    client.flushdb()
+    choice._down_until = 0.0
+    yield client
+    client.flushdb()
+    choice._down_until = 0.0
+
+
+@pytest.fixture
+def owner(django_user_model):
+    return django_user_model.objects.create_user("owner")
+
+
+def shown():
+    result = choice.scan("vip")
+    return result.candidate.group_id if result.candidate else None
+
+
+def test_scans_hold_places_in_redis_and_are_flushed_once(live_redis, owner):
+    live_code_with(owner, [("A", 500, 197), ("B", 500, 0)])
+    a, b = (Group.objects.get(code=code) for code in "AB")
+    assert [shown() for _ in range(5)] == [a.pk, a.pk, a.pk, b.pk, b.pk]
+    assert not ScanHold.objects.exists(), "with Redis up, no scan writes to the database"
+    assert QRImage.objects.get(entry__group=a).scans == 0
+    assert scans_flush() == 5
+    assert scans_flush() == 0
+    assert QRImage.objects.get(entry__group=a).scans == 3
+    assert QRImage.objects.get(entry__group=b).scans == 2
+    assert ScanFlush.objects.count() == 1
+
+
+def test_a_batch_already_written_is_not_added_twice(live_redis, owner):
+    live_code_with(owner, [("A", 500, 0)])
+    for _ in range(4):
+        shown()
+    # A flush that wrote its batch and died before deleting it: the token is in the database.
+    token = live_redis.eval(
+        "redis.call('RENAME', KEYS[1], 'lc:flush:batch:' .. ARGV[1]); redis.call('SET', KEYS[2], ARGV[1]); return 1",
+        2, choice.SCANS_KEY, "lc:flush:pending", "dead",
+    )  # fmt: skip
+    assert token == 1
+    QRImage.objects.update(scans=4)
+    ScanFlush.objects.create(token="dead", scans=4)
+    shown()
+    assert scans_flush() == 1
+    assert QRImage.objects.get().scans == 5
+    assert not live_redis.exists("lc:flush:pending")
+
+
+def test_a_group_that_just_filled_is_dropped_from_the_cached_pool(live_redis, owner):
+    live_code_with(owner, [("A", 500, 199), ("B", 500, 0)], margin=0)
+    a, b = (Group.objects.get(code=code) for code in "AB")
+    assert live_redis.exists(choice.pool_key("vip")) == 0
+    assert shown() == a.pk  # the last place, held
+    assert live_redis.exists(choice.pool_key("vip")) == 1
+    assert shown() == b.pk
+    # The hold expires (nobody joined that way) but a member joins by invitation: A is full by members.
+    live_redis.delete(choice.hold_key(a.pk))
+    membership = membership_invite(member=Member.objects.create(external_id="X"), groups=[a])
+    membership_mark_joined(membership=membership)
+    assert live_redis.exists(choice.pool_key("vip")) == 0, "the join dropped the cached pool"
+    assert shown() == b.pk
+
+
+def test_an_image_that_expires_while_cached_is_not_shown(live_redis, owner):
+    live_code_with(owner, [("A", 500, 0), ("B", 500, 0)])
+    a, b = (Group.objects.get(code=code) for code in "AB")
+    assert shown() == a.pk
+    # Expiry moves past now without anything dropping the cache: the script compares the time itself.
+    expires = str(QRImage.objects.get(entry__group=a).expires_at.timestamp()).encode()
+    cached = live_redis.get(choice.pool_key("vip"))
+    assert expires in cached
+    live_redis.set(choice.pool_key("vip"), cached.replace(expires, str(timezone.now().timestamp() - 1).encode()))
+    choice._leases.clear()  # as another process, which holds no places in A yet, would
+    assert shown() == b.pk
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_redis_down_the_page_is_served_from_the_database_and_nothing_is_lost(settings, owner):
+    settings.LIVECODE_REDIS_URL = f"redis://127.0.0.1:{_free_port()}/0"
+    choice._down_until = 0.0
+    try:
+        live_code_with(owner, [("A", 500, 198), ("B", 500, 0)])
+        a, b = (Group.objects.get(code=code) for code in "AB")
+        assert [shown() for _ in range(3)] == [a.pk, a.pk, b.pk]
+        assert ScanHold.objects.count() == 3
+        assert sum(QRImage.objects.values_list("scans", flat=True)) == 3
+        set_expiry(QRImage.objects.all(), timezone.now() - timezone.timedelta(seconds=1))
+        assert shown() is None
+        assert LiveCode.objects.get().unavailable_scans == 1
+    finally:
+        choice._down_until = 0.0
