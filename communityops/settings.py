@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "members",
     "campaigns",
     "outreach",
+    "community",
     "analytics",
     "demo",
     "communityops",

@@ -30,6 +30,7 @@ urlpatterns = [
     path("imports/", include("imports.urls")),
     path("", include("campaigns.urls")),
     path("", include("outreach.urls")),
+    path("", include("community.urls")),
     path("api/v1/", include("campaigns.api_urls")),
     path("analytics/", include("analytics.urls")),
     path("api/v1/", include("analytics.api_urls")),
