@@ -29,7 +29,12 @@ def violation_record(
     strikes 1 and 2, never 1 and 1.
     """
     now = now or timezone.now()
-    membership = Membership.objects.select_for_update().select_related("group__owner", "member").get(pk=membership.pk)
+    # Lock the membership's row only: the group's owner is an outer join PostgreSQL will not lock.
+    membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("group__owner", "member")
+        .get(pk=membership.pk)
+    )
     if not membership.is_open:
         raise ValidationError(
             _("%(member)s is no longer in %(group)s.") % {"member": membership.member, "group": membership.group}
