@@ -18,6 +18,7 @@ from core.money import ZERO, yuan
 from members.models import Group, Member
 from members.services import selection_save
 
+from .community import create_community
 from .outreach import create_outreach
 from .people import (
     create_codebook,
@@ -62,13 +63,14 @@ STEPS: list[Callable[[Demo], None]] = [
     apply_playbooks,
     save_selections,
     create_outreach,
+    create_community,
 ]
 
 
 # --- Entry points ---------------------------------------------------------------------------------
 
 # The apps whose rows make up the demo (and which --reset empties), dependents first.
-DOMAIN_APPS = ["analytics", "outreach", "campaigns", "members", "imports"]
+DOMAIN_APPS = ["analytics", "outreach", "community", "campaigns", "members", "imports"]
 # Rows a reset keeps: what data migrations ship with the app (model label -> the rows to keep).
 RESET_KEEPS: dict[str, Q] = {
     "campaigns.Playbook": Q(is_shipped=True),
