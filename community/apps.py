@@ -2,13 +2,6 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-def on_reminder_completed(sender, *, reminder_id, status, **kwargs) -> None:
-    """campaigns.signals.reminder_completed: a removal reminder marked done removes the member."""
-    from .services import removal_carry_out
-
-    removal_carry_out(reminder_id=reminder_id, status=status)
-
-
 class CommunityConfig(AppConfig):
     name = "community"
     verbose_name = _("Group rules and alerts")
@@ -21,9 +14,9 @@ class CommunityConfig(AppConfig):
         from members import panels
         from members.signals import memberships_changed
 
+        from . import receivers
         from .permissions import VIEW_RULES
         from .selectors import group_rules_panel
-        from .services.alerts import group_context, on_memberships_changed
 
         panels.register(
             "group",
@@ -32,6 +25,6 @@ class CommunityConfig(AppConfig):
                 templates={"side": "community/panels/_group_rules.html"},
             ),
         )  # fmt: skip
-        playbooks.register_group_context(group_context)
-        reminder_completed.connect(on_reminder_completed, dispatch_uid="community.removal_carry_out")
-        memberships_changed.connect(on_memberships_changed, dispatch_uid="community.alerts")
+        playbooks.register_group_context(receivers.group_context)
+        reminder_completed.connect(receivers.on_reminder_completed, dispatch_uid="community.removal_carry_out")
+        memberships_changed.connect(receivers.on_memberships_changed, dispatch_uid="community.alerts")

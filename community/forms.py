@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import ModelChoiceField
+from core.styling import StyledMixin
 from members.models import Group, Membership
 
 from .models import MAX_STRIKE_LIMIT, GroupWelcome, Rule, Violation
@@ -32,7 +33,7 @@ class RuleForm(forms.ModelForm):
         return value
 
 
-class WelcomeForm(forms.ModelForm):
+class WelcomeForm(StyledMixin, forms.ModelForm):
     class Meta:
         model = GroupWelcome
         fields = ["text"]
@@ -66,9 +67,8 @@ class ViolationForm(forms.Form):
         return upload
 
 
-class TierRulesForm(forms.Form):
+class TierRulesForm(StyledMixin, forms.Form):
     tier = forms.ChoiceField(
         label=_("Tier"),
         choices=[(value, label) for value, label in Group.Tier.choices if value != Group.Tier.LEGACY],
-        widget=forms.Select(attrs={"class": "form-select"}),
     )

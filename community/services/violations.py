@@ -76,7 +76,7 @@ def _removal_ask(*, membership: Membership, rule: Rule, strikes: int, now: dt.da
             # Reminder texts are what the owner acts on in the group: Chinese, as the playbooks' are.
             "title": f"移出群成员：{member}（{reason}）"[:200],
             "text": f"{member}（{member.store_name or member.external_id}）在{group.name}{reason}，"
-            f"已达上限 {rule.strike_limit} 次。请在群里将其移出，然后点“完成”：系统会记为“已移出”并保留原因。",
+            f"已达上限 {rule.strike_limit} 次。请在群里将其移出，然后点“已完成”：系统会记为“已移出”并保留原因。",
             "assignee": group.owner,
             "due_at": now,
             "next_attempt_at": now,
