@@ -18,7 +18,7 @@ def screenshot_check(upload) -> str:
     if upload.size > MAX_BYTES:
         raise ValidationError(
             _("The screenshot is %(size)s MB; at most %(max)s MB.")
-            % {"size": f"{upload.size / 1024 / 1024:.1f}", "max": MAX_BYTES // 1024 // 1024}
+            % {"size": f"{upload.size / 1024 / 1024:.2f}", "max": MAX_BYTES // 1024 // 1024}
         )
     try:
         upload.seek(0)

@@ -7,7 +7,7 @@ import io
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from campaigns.models import Reminder
 from campaigns.services import reminder_complete
@@ -19,6 +19,13 @@ from tests.community.factories import group_with_rules, rule
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The services' messages are matched in English here; the pages' Chinese is checked in test_views."""
+    with translation.override("en"):
+        yield
 
 
 def removal_reminders(membership):
