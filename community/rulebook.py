@@ -44,6 +44,17 @@ def nickname_problem(nickname: str) -> str | None:
     return None
 
 
+def suggested_nickname(*, region: str, store_name: str) -> str:
+    """ "成都-崇州市回春药店" for a 成都市 member of 成都崇州市回春药店: the region once, without 市/省."""
+    short = region.rsplit("/", 1)[-1].removesuffix("市").removesuffix("省")
+    store = store_name.strip()
+    for prefix in (region, short):
+        if prefix and store.startswith(prefix) and len(store) > len(prefix):
+            store = store[len(prefix) :].removeprefix("市")
+            break
+    return f"{short}-{store}" if short and store else ""
+
+
 def strike_text(limit: int) -> str:
     """How the announcement states a limit, in the groups' language."""
     return "违者直接移出" if limit == 1 else f"{limit} 次违规移出"

@@ -69,6 +69,7 @@ def group_rules_panel(*, obj: Group, user) -> dict:
 class NicknameProblem:
     membership: Membership
     problem: str
+    suggestion: str
 
 
 def nickname_check(*, group: Group) -> list[NicknameProblem]:
@@ -77,7 +78,9 @@ def nickname_check(*, group: Group) -> list[NicknameProblem]:
     for membership in open_memberships(group=group):
         problem = rulebook.nickname_problem(membership.group_nickname)
         if problem:
-            problems.append(NicknameProblem(membership, problem))
+            member = membership.member
+            suggestion = rulebook.suggested_nickname(region=member.region, store_name=member.store_name)
+            problems.append(NicknameProblem(membership, problem, suggestion))
     return problems
 
 

@@ -1,7 +1,7 @@
 """The community part of the demo: the template rules on every VIP group, the strikes the memberships already
 count recorded as violations (the removed members' removals done by their owner), a member of 成都VIP① two
 short videos in this week with the removal reminder waiting in the owner's inbox, and a core member of
-南充VIP who left this week, with the alert their owner got.
+南充VIP who left today (so, this week), with the alert their owner got.
 
 Runs last (`demo/loader.py`), deterministically from the demo's own `random.Random(seed + 13)`: it consumes
 nothing of the demo's generator, so the rest of the data is the same with or without it.
@@ -12,11 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from django.db.models import F
+
 from campaigns.models import Reminder
 from community import rulebook
 from community.models import Removal, Rule, Violation
 from community.services import core_left_alerts, rules_apply_templates, violation_record, welcome_save
-from core.dates import local_midnight, week_monday
+from core.dates import local_midnight
 from members import segments
 from members.models import Membership
 from members.services import membership_end
@@ -39,7 +41,10 @@ def _strikes_recorded(demo: Demo, rng: random.Random, rules: dict[tuple[int, str
     violations, removals = [], []
     struck = Membership.objects.filter(group__code__in=VIP_GROUPS, strikes__gte=1).select_related("group__owner")
     for membership in struck.order_by("pk"):
-        first = (membership.joined_at or demo.now) + dt.timedelta(hours=rng.randint(6, 60))
+        joined = (membership.joined_at or demo.now).astimezone(demo.tz)
+        first = demo.local(
+            joined.date() + dt.timedelta(days=rng.randint(1, 3)), dt.time(rng.randint(9, 21), rng.randint(0, 59))
+        )
         if membership.status == Membership.Status.REMOVED:
             key = "short_video" if membership.strikes >= 2 else "insult"
         else:
@@ -79,13 +84,14 @@ def _two_short_videos_this_week(demo: Demo, rules: dict[tuple[int, str], Rule]) 
     for hours_ago, note in ((26, "发了抖音带货视频"), (2, "又发了短视频，已私聊提醒过")):
         violation_record(membership=membership, rule=video, by=demo.users["yunying"], note=note,
                          now=demo.now - dt.timedelta(hours=hours_ago))  # fmt: skip
+    _sent_on_time(Reminder.objects.filter(key=f"community:removal:ms{membership.pk}"))
 
 
-def _core_member_left_this_week(demo: Demo) -> None:
-    """A core member of 南充VIP (the competitor's rep again) leaves this week; the owner is alerted that day."""
+def _core_member_left_today(demo: Demo) -> None:
+    """A core member of 南充VIP (the competitor's rep again) leaves today, early; the owner is alerted at once."""
     group = demo.groups["VIP-NC"]
-    week_start = local_midnight(week_monday(demo.now.astimezone(demo.tz).date()))
-    left_at = max(week_start + (demo.now - week_start) / 2, demo.now - dt.timedelta(hours=20)).replace(microsecond=0)
+    midnight = local_midnight(demo.now.astimezone(demo.tz).date())
+    left_at = (midnight + (demo.now - midnight) / 2).replace(microsecond=0)
     core = set(segments.member_ids(segment="core", group=group, at=left_at))
     membership = (
         Membership.objects.filter(group=group, status=Membership.Status.ACTIVE, member_id__in=core, strikes=0)
@@ -96,6 +102,14 @@ def _core_member_left_this_week(demo: Demo) -> None:
         raise RuntimeError("the demo's 南充VIP has no core member left to lose")
     membership_end(membership=membership, status=Membership.Status.LEFT, reason="去了竞品本地业务员那里", at=left_at)
     core_left_alerts(membership_ids=[membership.pk], now=left_at + dt.timedelta(minutes=3))
+    _sent_on_time(Reminder.objects.filter(key=f"community:core-left:ms{membership.pk}"))
+
+
+def _sent_on_time(reminders) -> None:
+    """Reminders the demo dates in the past were delivered when due, as the running worker would have."""
+    reminders.filter(status=Reminder.Status.PENDING).update(
+        status=Reminder.Status.SENT, sent_at=F("due_at"), attempts=1
+    )
 
 
 def create_community(demo: Demo) -> None:
@@ -107,4 +121,4 @@ def create_community(demo: Demo) -> None:
                  "每周四10点会员专场，记得准时来抢～")  # fmt: skip
     _strikes_recorded(demo, rng, rules)
     _two_short_videos_this_week(demo, rules)
-    _core_member_left_this_week(demo)
+    _core_member_left_today(demo)

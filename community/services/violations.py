@@ -75,8 +75,8 @@ def _removal_ask(*, membership: Membership, rule: Rule, strikes: int, now: dt.da
             "kind": Reminder.Kind.CUSTOM,
             # Reminder texts are what the owner acts on in the group: Chinese, as the playbooks' are.
             "title": f"移出群成员：{member}（{reason}）"[:200],
-            "text": f"{member}（{member.store_name or member.external_id}）在{group.name}{reason}，"
-            f"已达上限 {rule.strike_limit} 次。请在群里将其移出，然后点“已完成”：系统会记为“已移出”并保留原因。",
+            "text": f"{member}（{member.store_name or member.external_id}）在{group.name}违规 {strikes} 次"
+            f"（{rule.title}），已达上限。请在群里将其移出，然后点“已完成”：系统会记为“已移出”并保留原因。",
             "assignee": group.owner,
             "due_at": now,
             "next_attempt_at": now,

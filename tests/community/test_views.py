@@ -175,6 +175,8 @@ def test_nickname_check_lists_the_nicknames_off_format(client, operator, world):
     assert str(bad.member) in body
     assert str(empty.member) in body
     assert str(good.member) not in body
+    region = bad.member.region.rsplit("/", 1)[-1]
+    assert f"{region}-{bad.member.store_name}" in body  # the nickname to ask for
 
 
 def test_the_menu_offers_the_rules_to_operators_and_managers_only(client, role_users):
@@ -182,3 +184,17 @@ def test_the_menu_offers_the_rules_to_operators_and_managers_only(client, role_u
         client.force_login(user)
         html = client.get(reverse("members:group-list")).content.decode()
         assert ('data-nav="rules"' in html) is (role != Role.AGENT), role
+
+
+def test_nickname_format_and_suggestion():
+    from community.rulebook import nickname_problem, suggested_nickname
+
+    assert nickname_problem("成都-好药房") is None
+    assert nickname_problem("武侯区 － 康宁大药房") is None
+    assert nickname_problem("小王") is not None
+    assert nickname_problem("-好药房") is not None
+    assert nickname_problem("   ") is not None
+    assert suggested_nickname(region="成都市", store_name="成都崇州市回春药店") == "成都-崇州市回春药店"
+    assert suggested_nickname(region="成都市", store_name="成都市金牛区新特门诊部") == "成都-金牛区新特门诊部"
+    assert suggested_nickname(region="四川/绵阳", store_name="康宁诊所1号店") == "绵阳-康宁诊所1号店"
+    assert suggested_nickname(region="", store_name="康宁诊所") == ""
