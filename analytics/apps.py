@@ -39,14 +39,19 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics")
 
     def ready(self) -> None:
-        # What analytics adds to the floors below: segments for the members pages and filters; the store
+        # What analytics adds to the floors below: segments for the members pages and filters; the groups list's
+        # flag of a churn rate rising three weeks running; the store
         # caught up as soon as an import commits (so the next page or command maps a current snapshot); the
         # change-log triggers put back after every migrate.
         from imports.signals import import_written
-        from members import segments
+        from members import panels, segments
 
+        from .churn_flags import churn_rising_flags
         from .selectors import SegmentProvider
 
         segments.register(SegmentProvider())
+        panels.register_group_flags(
+            panels.ListFlags(key="churn_rising", flags=churn_rising_flags, perms=("analytics.view_dashboard",))
+        )
         import_written.connect(absorb_import, dispatch_uid="analytics.absorb_import")
         post_migrate.connect(reinstall_triggers, sender=self, dispatch_uid="analytics.reinstall_triggers")

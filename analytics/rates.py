@@ -124,7 +124,7 @@ def transitions_series(
     """Transitions between consecutive instants (e.g. the Mondays of several weeks), one snapshot each."""
     f = store.facts(using=using)
     gids = [g.id for g in groups]
-    snapshots = [segments_at(at=t, group_ids=gids, using=using) for t in instants]
+    snapshots = [segments_at(at=t, group_ids=gids, using=using, facts=f) for t in instants]
     return [_transitions(f, a, b, groups) for a, b in zip(snapshots, snapshots[1:], strict=False)]
 
 

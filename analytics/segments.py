@@ -78,10 +78,13 @@ class SegmentSnapshot:
         return out
 
 
-def segments_at(*, at: datetime, group_ids: Iterable[int] | None = None, using: str = "default") -> SegmentSnapshot:
+def segments_at(
+    *, at: datetime, group_ids: Iterable[int] | None = None, using: str = "default", facts: Facts | None = None
+) -> SegmentSnapshot:
     """The segment (potential / new / core / dormant) of every member of every group (or the given ones) at
-    instant `at`, counting the group's orders placed before `at`."""
-    f = store.facts(using=using)
+    instant `at`, counting the group's orders placed before `at`. `facts`: the store already read (a series of
+    instants reads it once)."""
+    f = facts if facts is not None else store.facts(using=using)
     at_us = to_us(at)
     if group_ids is None:
         window, kmin = conf.segment_window(), conf.core_min_orders()

@@ -28,7 +28,34 @@ PLACEHOLDERS: dict[str, str] = {
     "count": "红包个数",
     "minutes_left": "距开始的分钟数（倒计时）",
     "day": "第几天（从 1 开始）",
+    "welcome": "本群的欢迎语（群规页可改）",
+    "rules": "本群的群规公告",
 }
+
+# Placeholders filled per group by a floor above (community: {welcome}, {rules}), registered in its
+# AppConfig.ready(): provider(group) -> {placeholder: text}. Without one they render empty.
+_group_context_providers: list = []
+
+
+def register_group_context(provider) -> None:
+    """Add a provider of per-group placeholder values (idempotent: a provider is kept once)."""
+    if provider not in _group_context_providers:
+        _group_context_providers.append(provider)
+
+
+GROUP_PLACEHOLDERS = ("welcome", "rules")
+
+
+def uses_group_context(*templates: str) -> bool:
+    return any(f"{{{name}}}" in template for template in templates for name in GROUP_PLACEHOLDERS)
+
+
+def group_context(group) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for provider in _group_context_providers:
+        values.update(provider(group))
+    return {name: value for name, value in values.items() if name in PLACEHOLDERS}
+
 
 WEEKDAYS_ZH = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
 _formatter = string.Formatter()

@@ -29,6 +29,10 @@ the menu never offers a 403. tests/members/test_roles.py proves the matrix:
 | live codes: read / edit   | livecodes.view_livecode / change_livecode | edit | no | read | edit |
 | referral rewards: read / pay | livecodes.view_referral / change_referral | pay | no | read | pay |
 | a live code's page /j/…   | public (no login), for a phone |          |       |         |       |
+| group rules, announcement | community.view_rule        | yes      | no    | yes     | yes   |
+| rules: apply, edit        | community.change_rule      | yes      | no    | no      | yes   |
+| record a violation        | community.add_violation    | yes      | no    | no      | yes   |
+| a violation's screenshot  | community.view_violation   | yes      | no    | yes     | yes   |
 | later pages (menu)        | see NAV_ITEMS below        |          |       |         |       |
 | Django admin              | is_staff                   | no       | no    | no      | yes   |
 | system health (/health/)  | is_staff                   | no       | no    | no      | yes   |
@@ -46,6 +50,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from community.permissions import VIEW_RULES
 from core.access import can
 from imports.permissions import IMPORT_DATA
 from members.permissions import VIEW_GROUPS, VIEW_MEMBERS
@@ -73,13 +78,14 @@ class NavItem:
 
 
 # The main menu, in order. Roles see what their permissions allow:
-# operator: 群, 客户, 外呼, 活动, 活码, 待办, 数据, 复盘, 导入; agent: 群, 客户, 我的外呼;
-# manager: 群, 客户, 活动 (read-only), 活码 (read-only), 数据, 复盘; admin: everything, plus users, system health
-# and the Django admin (user menu).
+# operator: 群, 客户, 群规, 外呼, 活动, 活码, 待办, 数据, 复盘, 导入; agent: 群, 客户, 我的外呼;
+# manager: 群, 客户, 群规 (read-only), 活动 (read-only), 活码 (read-only), 数据, 复盘; admin: everything, plus
+# users, system health and the Django admin (user menu).
 # The permission of an entry is the one its page's view requires, so the menu never offers a 403.
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("groups", _("Groups"), "members:group-list", "users-group", (VIEW_GROUPS,)),
     NavItem("members", _("Members"), "members:member-list", "users", (VIEW_MEMBERS,)),
+    NavItem("rules", _("Group rules"), "community:rules", "checklist", (VIEW_RULES,), match=("/rules/",)),
     NavItem("calls", _("My calls"), "outreach:my-calls", "phone-call", (WORK_TASKS,), match=("/calls/",)),
     NavItem(
         "outreach",

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "campaigns",
     "outreach",
     "livecodes",
+    "community",
     "analytics",
     "demo",
     "communityops",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("campaigns.urls")),
     path("", include("outreach.urls")),
     path("", include("livecodes.urls")),
+    path("", include("community.urls")),
     path("api/v1/", include("campaigns.api_urls")),
     path("analytics/", include("analytics.urls")),
     path("api/v1/", include("analytics.api_urls")),

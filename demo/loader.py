@@ -18,6 +18,7 @@ from core.money import ZERO, yuan
 from members.models import Group, Member
 from members.services import selection_save
 
+from .community import create_community
 from .lifecycle import create_lifecycle
 from .livecodes import create_livecodes
 from .outreach import create_outreach
@@ -66,13 +67,14 @@ STEPS: list[Callable[[Demo], None]] = [
     save_selections,
     create_outreach,
     create_livecodes,
+    create_community,
 ]
 
 
 # --- Entry points ---------------------------------------------------------------------------------
 
 # The apps whose rows make up the demo (and which --reset empties), dependents first.
-DOMAIN_APPS = ["analytics", "livecodes", "outreach", "campaigns", "members", "imports"]
+DOMAIN_APPS = ["analytics", "livecodes", "outreach", "community", "campaigns", "members", "imports"]
 # Rows a reset keeps: what data migrations ship with the app (model label -> the rows to keep).
 RESET_KEEPS: dict[str, Q] = {
     "campaigns.Playbook": Q(is_shipped=True),

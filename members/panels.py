@@ -58,3 +58,41 @@ def panels_for(page: str, obj, user) -> dict[str, list[ShownPanel]]:
         for slot, template in panel.templates.items():
             slots.setdefault(slot, []).append(ShownPanel(panel.key, template, data))
     return slots
+
+
+# Flags on the groups list: a higher app's judgement of each group on the page ("churn rising 3 weeks"), as
+# short badges beside the group's name. Registered like panels; a flag the user lacks a permission for is not
+# computed. flags(groups=[Group, …]) -> {group id: [Flag, …]}.
+@dataclass(frozen=True)
+class Flag:
+    label: str
+    title: str = ""  # the longer why, shown on hover
+    tone: str = "red"
+
+
+@dataclass(frozen=True)
+class ListFlags:
+    key: str
+    flags: Callable[..., dict[int, list[Flag]]]
+    perms: tuple[str, ...] = ()
+
+
+_list_flags: dict[str, ListFlags] = {}
+
+
+def register_group_flags(flags: ListFlags) -> None:
+    _list_flags[flags.key] = flags
+
+
+def group_flags_for(groups, user) -> dict[int, list[Flag]]:
+    """{group id: [flag, …]} for the groups of a list page, of what `user` may see."""
+    groups = list(groups)
+    found: dict[int, list[Flag]] = {}
+    if not groups:
+        return found
+    for entry in sorted(_list_flags.values(), key=lambda e: e.key):
+        if not can(user, *entry.perms):
+            continue
+        for group_id, flags in entry.flags(groups=groups).items():
+            found.setdefault(group_id, []).extend(flags)
+    return found

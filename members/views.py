@@ -122,6 +122,9 @@ def group_list(request):
     filterset = GroupFilter(request.GET or None, queryset=selectors.group_list(user=request.user), request=request)
     queryset = filterset.qs if filterset.is_bound else filterset.queryset
     page = _page(request, queryset)
+    flags = panels.group_flags_for(page.object_list, request.user)
+    for group in page.object_list:
+        group.flags = flags.get(group.pk, [])
     context = {
         "filter": filterset,
         "page": page,

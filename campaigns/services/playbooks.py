@@ -13,6 +13,7 @@ from members.models import Group
 from .. import playbooks as pb
 from ..checks import campaign_groups_check
 from ..models import Campaign, Playbook, PlaybookAssignment, PlaybookStep, Reminder
+from ..signals import send_reminder_completed
 
 
 class PlaybookNeedsCampaign(ValidationError):
@@ -40,6 +41,8 @@ def _assignee_for(step: PlaybookStep, campaign: Campaign | None, group: Group, b
 
 def _reminder_for(step, campaign, group, occurrence, due_at, context, *, by) -> Reminder:
     values = dict(context)
+    if pb.uses_group_context(step.title, step.text):  # a query per group: only when the step asks for it
+        values.update(pb.group_context(group))
     values["group_name"] = group.name
     values["owner"] = group.owner.get_full_name() or group.owner.username if group.owner else ""
     values["amount"] = pb.money_text(step.red_packet_amount)
@@ -184,4 +187,6 @@ def reminder_complete(*, reminder: Reminder, by, skipped: bool = False, now: dt.
             raise PermissionDenied(_("This reminder is not due yet: it has not been sent, so it cannot be closed."))
         raise PermissionDenied(_("Only its assignee, the owner of its group or a manager may close this reminder."))
     reminder.refresh_from_db(fields=["status", "done_at", "done_by"])
+    if updated:
+        send_reminder_completed(reminder_id=reminder.pk, status=status, by_id=getattr(by, "pk", None))
     return updated == 1

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import transaction
 from django.test import RequestFactory
@@ -279,3 +280,36 @@ def test_demo_has_a_live_code_for_the_vip_pool_with_one_image_about_to_expire(de
     assert reminder.assignee == live_code.owner
     assert Referral.objects.unpaid().exists()
     assert candidates(live_code, now=NOW), "scans of the poster reach a VIP group"
+
+
+def test_demo_vip_groups_have_rules_strikes_and_a_removal_waiting(demo):
+    from campaigns.models import Reminder
+    from community.models import Removal, Rule, Violation
+
+    for code in demo_story.VIP_GROUPS:
+        assert Rule.objects.filter(group__code=code).count() == 6, code
+    # Every strike a membership counts is a recorded violation.
+    for membership in Membership.objects.filter(strikes__gte=1, group__tier="precise"):
+        assert membership.violations.count() == membership.strikes, membership
+    assert Violation.objects.count() >= 5
+    removed = Membership.objects.filter(status="removed", group__tier="precise", strikes__gte=1)
+    assert removed.exists()
+    assert all(m.reason.endswith(("次违规：发短视频", "次违规：骂人")) for m in removed)
+    waiting = Removal.objects.get(removed_at__isnull=True)
+    assert waiting.reason == "2 次违规：发短视频"
+    assert waiting.membership.group.code == "VIP-CD1"
+    owner = User.objects.get(username="yunying")
+    assert waiting.reminder in Reminder.objects.for_inbox(owner, now=NOW)
+
+
+def test_demo_has_a_core_member_who_left_this_week_with_the_alert(demo):
+    from campaigns.models import Reminder
+
+    monday = dt.datetime(2026, 11, 23, tzinfo=SHANGHAI)
+    alert = Reminder.objects.get(key__startswith="community:core-left:")
+    membership = Membership.objects.get(pk=int(alert.key.rsplit("ms", 1)[1]))
+    assert membership.status == "left"
+    assert monday <= membership.left_at < NOW
+    assert membership.group.code == "VIP-NC"
+    assert alert.assignee == membership.group.owner
+    assert alert.due_at.astimezone(SHANGHAI).date() == NOW.date()

@@ -26,6 +26,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from campaigns.models import CampaignItem, CouponTemplate, Reminder
+from community.models import Rule
+from community.services import rules_apply_templates, violation_record
 from imports.models import ImportJob
 from imports.report import ImportReport, RowError
 from livecodes import services as livecodes
@@ -151,6 +153,15 @@ PAGES: dict[str, list[str]] = {
     "livecodes:poster-svg": [],
     "livecodes:reward-list": [],
     "livecodes:reward-pay": [],
+    "community:rules": [],
+    "community:rules-apply-tier": [],
+    "community:rule-edit": [],
+    "community:group-rules": [],
+    "community:group-rules-apply": [],
+    "community:welcome-save": [],
+    "community:violation-record": [],
+    "community:nickname-check": [],
+    "community:violation-screenshot": [],
 }  # fmt: skip
 
 
@@ -231,6 +242,9 @@ def build_world(operator) -> World:
                                        status="sent", due_at=timezone.now() - dt.timedelta(minutes=5),
                                        next_attempt_at=timezone.now())  # fmt: skip
     selection = SavedSelection.objects.create(name="大客户", query="min_purchase=100&tags=" + str(tags[0].pk))
+    rules_apply_templates(groups=[vip])
+    video = Rule.objects.get(group=vip, template_key="short_video")
+    violation = violation_record(membership=vip.memberships.filter(status="active").first(), rule=video, by=operator)
     report = ImportReport(kind="members", rows=1, invalid=1, errors=[RowError(2, "=x", "-bad")], dry_run=True)
     job = ImportJob.objects.create(kind="members", original_name="m.csv", file="imports/m.csv", created_by=operator,
                                    status=ImportJob.Status.VALIDATED, report=report.to_dict())  # fmt: skip
@@ -273,6 +287,12 @@ def build_world(operator) -> World:
         "campaigns:reminder-complete": reminder.pk,
         "api-reminder-complete": reminder.pk,
         "api-campaign-live": campaign.pk,
+        **{
+            f"community:{name}": vip.pk
+            for name in ("group-rules", "group-rules-apply", "welcome-save", "violation-record", "nickname-check")
+        },
+        "community:rule-edit": video.pk,
+        "community:violation-screenshot": violation.pk,
     }
     args = {name: [value] for name, value in pk.items()}
     args["campaigns:campaign-item-remove"] = [campaign.pk, item.pk]
