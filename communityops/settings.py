@@ -297,7 +297,6 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="communityops@localho
 # holds a place in its group for LIVECODE_HOLD_MINUTES (the member is about to join), so scans at once never
 # send more people to a group than it has room for. Scans are counted in Redis (LIVECODE_REDIS_URL; by default
 # the Celery broker's Redis) and flushed to the database; without Redis each scan is one database write.
-LIVECODE_SCAN_JOIN_LIMIT = env.int("LIVECODE_SCAN_JOIN_LIMIT", default=200)
 LIVECODE_HOLD_MINUTES = env.float("LIVECODE_HOLD_MINUTES", default=10.0)
 LIVECODE_IMAGE_DAYS = env.int("LIVECODE_IMAGE_DAYS", default=7)
 LIVECODE_IMAGE_MAX_BYTES = env.int("LIVECODE_IMAGE_MAX_BYTES", default=2 * 1024 * 1024)

@@ -1,6 +1,6 @@
 """Which group a scan of a live code is sent to, and counting the scan: the one home of the rule.
 
-A group has room for `min(capacity, LIVECODE_SCAN_JOIN_LIMIT) − margin − open memberships − held places`.
+A group has room for `min(capacity, Group.SCAN_JOIN_LIMIT) − margin − open memberships − held places`.
 A scan is a member about to join: it holds a place in the group it was shown for LIVECODE_HOLD_MINUTES, so
 many scans at once against the last free places never send more people to a group than it has room for.
 A place is then counted twice for a while (held, and the membership once recorded): the error errs on the
@@ -82,7 +82,7 @@ def hold_seconds() -> float:
 
 
 def group_limit(group: Group, margin: int) -> int:
-    return min(group.capacity, settings.LIVECODE_SCAN_JOIN_LIMIT) - margin
+    return min(group.capacity, Group.SCAN_JOIN_LIMIT) - margin
 
 
 def pool_rooms(live_code: LiveCode, *, now, redis_holds: dict[int, int] | None = None) -> list[tuple]:
@@ -358,7 +358,7 @@ def _first_with_room(cursor, code_id: int, margin: int, *, now) -> Candidate | N
     adapt = connection.ops.adapt_datetimefield_value
     since = now - timezone.timedelta(seconds=hold_seconds())
     cursor.execute(_ROOMS_SQL, [adapt(since), adapt(now), code_id])
-    limit = settings.LIVECODE_SCAN_JOIN_LIMIT
+    limit = Group.SCAN_JOIN_LIMIT
     for entry_id, group_id, capacity, name, members, held, image_id in cursor.fetchall():
         if image_id is not None and min(capacity, limit) - margin - members - held > 0:
             room = min(capacity, limit) - margin - members - held

@@ -1,5 +1,4 @@
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -25,7 +24,7 @@ class LiveCodeForm(StyledMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True).order_by("username")
         self.fields["owner"].label_from_instance = user_display_name
-        self.fields["margin"].validators.append(MaxValueValidator(settings.LIVECODE_SCAN_JOIN_LIMIT - 1))
+        self.fields["margin"].validators.append(MaxValueValidator(Group.SCAN_JOIN_LIMIT - 1))
 
     def clean_contact_image(self):
         upload = self.cleaned_data.get("contact_image")

@@ -136,8 +136,10 @@ class Group(models.Model):
         DISSOLVED = "dissolved", _("Dissolved")
         MERGED = "merged", _("Merged into another group")
 
-    # WeChat's hard limit; joining by QR scan stops earlier, at 200.
+    # WeChat's hard limit; joining by QR scan stops earlier, at 200 (WeChat's rule, not a setting: the live codes'
+    # room and the scan-limit alert both read it from here).
     DEFAULT_CAPACITY = 500
+    SCAN_JOIN_LIMIT = 200
 
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100)

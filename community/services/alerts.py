@@ -24,7 +24,7 @@ from ..models import GroupThreshold, GroupWelcome
 logger = logging.getLogger(__name__)
 
 # WeChat stops joining by QR scan at 200 members; past it, members must be invited one by one.
-SCAN_JOIN_LIMIT = 200
+SCAN_JOIN_LIMIT = Group.SCAN_JOIN_LIMIT
 CAPACITY_ALERT_SHARE = 0.9
 # Changes older than this (a file of last month's leaves and joins) are history, not news: no alert.
 RECENT = dt.timedelta(days=1)
