@@ -189,12 +189,8 @@ def reminder_calendar(*, week_start: dt.datetime, now=None, group_ids=None) -> d
     last_week = Reminder.objects.filter(due_at__gte=previous_start, due_at__lt=week_start).select_related(
         "group", "assignee"
     )
-    late = list(last_week.filter(is_late=True).order_by("due_at"))
-    missed = list(
-        last_week.filter(status__in=[Reminder.Status.SENT, Reminder.Status.FAILED, Reminder.Status.PENDING])
-        .filter(due_at__lt=now)
-        .order_by("due_at")
-    )
+    late = list(last_week.late().order_by("due_at"))
+    missed = list(last_week.missed(now=now).order_by("due_at"))
     return {
         "days": days,
         "rows": rows,
