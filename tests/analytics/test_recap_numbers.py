@@ -3,12 +3,9 @@ orders, four Thursday campaigns, reminders, calls): metrics, decomposition, grad
 call numbers from outreach, campaign GMV against target from campaigns."""
 
 import datetime as dt
-import warnings
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import transaction
 
 from analytics.decomposition import compare_periods
 from analytics.grades import group_grades
@@ -20,35 +17,22 @@ from analytics.recap.periods import parse_period
 from campaigns import period_numbers
 from campaigns.models import Campaign, Reminder
 from campaigns.selectors import campaign_live
-from demo import loader as demo_loader
 from demo import story as demo_story
 from outreach.stats import call_numbers
+from tests.analytics.recap_demo import NOW
 
 pytestmark = pytest.mark.django_db
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-NOW = dt.datetime(2026, 12, 1, 15, 0, tzinfo=SHANGHAI)  # a Tuesday: November and W48 are complete
-
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", RuntimeWarning)
-            loaded = demo_loader.demo_load(seed=demo_story.DEFAULT_SEED, now=NOW, log=lambda line: None)
-        yield loaded
-        transaction.set_rollback(True)
-
-
-@pytest.fixture(scope="module")
-def month(demo, django_db_blocker):
+def month(recap_demo, django_db_blocker):
     with django_db_blocker.unblock():
         period = parse_period("2026-11")
         return period, recap_data.build_recap(period, now=NOW)
 
 
 @pytest.fixture(scope="module")
-def week(demo, django_db_blocker):
+def week(recap_demo, django_db_blocker):
     with django_db_blocker.unblock():
         period = parse_period("2026-W47")
         return period, recap_data.build_recap(period, now=NOW)
