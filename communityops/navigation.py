@@ -22,6 +22,9 @@ the menu never offers a 403. tests/members/test_roles.py proves the matrix:
 | phone audit               | outreach.view_phonereveal  | no       | no    | yes     | yes   |
 | questionnaires: edit      | outreach.change_questionnaire | yes   | no    | no      | yes   |
 | a member's questionnaire  | public, from a personal link (expires, works once) | | | |  |
+| recap (复盘): read        | analytics.view_recap       | yes      | no    | yes     | yes   |
+| recap: retrospective      | analytics.write_recapnote  | yes      | no    | yes     | yes   |
+| recap: regenerate a kept one | analytics.regenerate_recap | no    | no    | yes     | yes   |
 | later pages (menu)        | see NAV_ITEMS below        |          |       |         |       |
 | Django admin              | is_staff                   | no       | no    | no      | yes   |
 | system health (/health/)  | is_staff                   | no       | no    | no      | yes   |

@@ -27,6 +27,7 @@ from .people import (
     create_referrals,
     create_users,
 )
+from .recap import create_recap_notes
 from .reminders import demo_apply_playbooks
 from .sales import create_campaigns, create_orders, finish_members
 from .story import DEFAULT_SEED, DEMO_USERS, MONTHLY_TARGET, Demo
@@ -62,6 +63,7 @@ STEPS: list[Callable[[Demo], None]] = [
     apply_playbooks,
     save_selections,
     create_outreach,
+    create_recap_notes,
 ]
 
 

@@ -47,9 +47,11 @@ def waterfall_chart(doc: dict) -> dict:
         aov_effect=_d(p["aov_effect"]),
         other_effect=_d(p["other_effect"]),
     )
-    return analytics_charts.waterfall_chart(
+    option = analytics_charts.waterfall_chart(
         decomposition, before_label=doc["period"]["previous"], after_label=doc["period"]["key"]
     )
+    option["xAxis"]["axisLabel"] = {"interval": 0}  # every step named, also in a half-width card
+    return option
 
 
 def movers_chart(doc: dict) -> dict:

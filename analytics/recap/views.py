@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.access import can, require_perms
+from core.styling import StyledMixin
 
 from . import files, present, snapshots
 from .periods import PeriodError, last_complete_week, parse_period, period_choices
@@ -40,10 +41,10 @@ class RecapPeriodForm(forms.Form):
         return last_complete_week()
 
 
-class RecapNoteForm(forms.Form):
+class RecapNoteForm(StyledMixin, forms.Form):
     text = forms.CharField(
         label=gettext_lazy("Retrospective"), required=False, max_length=20000,
-        widget=forms.Textarea(attrs={"rows": 8}),
+        widget=forms.Textarea(attrs={"rows": 12}),
         help_text=gettext_lazy("What went wrong, why, and what the team changes next time."),
     )  # fmt: skip
 

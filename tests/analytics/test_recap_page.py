@@ -47,6 +47,8 @@ def test_recap_page_for_a_manager_reads_the_month(client, users):
         assert reverse("campaigns:campaign-live", args=[campaign.pk]) in html
     assert "尚未统计" in html
     assert 'data-testid="recap-regenerate"' in html
+    # The demo's month comes with the team's retrospective (demo/recap.py).
+    assert "落地页不适配手机" in html
 
 
 def test_recap_page_is_refused_to_an_agent_and_read_by_an_operator(client, users):
@@ -104,7 +106,7 @@ def test_recap_snapshot_holds_after_a_late_import_until_regenerated(client, user
 
 def test_recap_xlsx_has_a_sheet_per_table_with_number_formats(client, users):
     client.force_login(users[Role.MANAGER])
-    RecapNote.objects.create(period="2026-11", text="首日技术问题")
+    RecapNote.objects.update_or_create(period="2026-11", defaults={"text": "首日技术问题"})
     response = client.get(URL, {"period": "2026-11", "export": "xlsx"})
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(response.content))
