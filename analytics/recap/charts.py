@@ -7,6 +7,8 @@ from types import SimpleNamespace
 
 from django.utils.translation import gettext as _
 
+from core.money import yuan
+
 from .. import charts as analytics_charts
 from .present import RATE_LABELS
 
@@ -30,8 +32,9 @@ def targets_chart(doc: dict) -> dict:
         series=[
             {"name": _("Target"), "type": "bar", "data": [_f(r["target"]) for r in rows],
              "itemStyle": {"color": TARGET}},
-            {"name": _("GMV"), "type": "bar", "data": [_f(r["gmv"]) for r in rows], "itemStyle": {"color": ACTUAL},
-             "label": {"show": True, "position": "top", "formatter": "{c}"}},
+            {"name": _("GMV"), "type": "bar", "itemStyle": {"color": ACTUAL},
+             "data": [{"value": _f(r["gmv"]), "label": {"show": True, "position": "top",
+                                                       "formatter": yuan(r["gmv"], whole=True)}} for r in rows]},
         ],
     )  # fmt: skip
 
