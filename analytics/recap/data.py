@@ -83,6 +83,12 @@ def _campaign_rows(start: datetime, end: datetime, now: datetime) -> list[dict]:
                 "expected_so_far": money(live["expected_so_far"]),
                 "attainment": ratio(_share(live["gmv"], live["target"])),
                 "pace": ratio(_share(live["gmv"], live["expected_so_far"])),
+                # Items that reached their supplier cap by then: sold out before the campaign's end.
+                "sold_out": [
+                    {"product": item.item.product.name, "sold": item.sold, "cap": item.cap}
+                    for item in live["items"]
+                    if item.cap and item.sold >= item.cap
+                ],
             }
         )
     return rows
@@ -306,8 +312,8 @@ def systems_section(period: RecapPeriod, groups: dict, rates: dict, targets: dic
 
 def problems_section(period: RecapPeriod, rates: dict, targets: dict, now: datetime) -> dict:
     """Reminders late or missed by operator (`campaigns.period_numbers.reminder_slips`), items that reached
-    their supplier cap (`campaign_live`), groups whose churn rose above their trailing average, and the
-    sources not tracked yet."""
+    their supplier cap (read with the campaigns' live numbers in `targets_section`), groups whose churn rose
+    above their trailing average, and the sources not tracked yet."""
     start, end = period.bounds
     slips = period_numbers.reminder_slips(start=start, end=end, now=now)
     people = set(slips.total) - {None}
@@ -323,16 +329,11 @@ def problems_section(period: RecapPeriod, rates: dict, targets: dict, now: datet
         for uid in sorted(slips.total, key=lambda u: (-(slips.late[u] + slips.missed[u]), u or 0))
         if slips.late[uid] or slips.missed[uid]
     ]
-    sold_out = []
-    for row in targets["campaigns"]:
-        live = campaign_live(campaign=period_numbers.campaigns_in(start=start, end=end).get(pk=row["id"]),
-                             now=min(end, now))  # fmt: skip
-        for item in live["items"]:
-            if item.cap and item.sold >= item.cap:
-                sold_out.append(
-                    {"campaign_id": row["id"], "campaign": row["name"], "product": item.item.product.name,
-                     "sold": item.sold, "cap": item.cap}
-                )  # fmt: skip
+    sold_out = [
+        {"campaign_id": row["id"], "campaign": row["name"], **item}
+        for row in targets["campaigns"]
+        for item in row["sold_out"]
+    ]
     rising = []
     for g in rates["groups"]:
         rate, baseline = g["churn_rate"], g["baseline"]["churn_rate"]

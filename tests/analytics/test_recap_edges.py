@@ -12,10 +12,17 @@ from django.urls import reverse
 from analytics.recap import files
 from analytics.recap.data import build_recap
 from analytics.recap.periods import parse_period
-from campaigns.models import Campaign, Coupon, CouponTemplate, Order, Reminder
+from campaigns.models import Campaign, Coupon, CouponTemplate, Order, OrderLine, Reminder
 from core.roles import Role
 from members.models import Membership
-from tests.campaigns.factories import CampaignFactory, GroupFactory, MemberFactory, ReminderFactory, local
+from tests.campaigns.factories import (
+    CampaignFactory,
+    GroupFactory,
+    ItemFactory,
+    MemberFactory,
+    ReminderFactory,
+    local,
+)
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -93,8 +100,11 @@ def test_recap_reads_a_campaign_spanning_two_weeks_as_of_each_weeks_end(group_wi
         status=Campaign.Status.ENDED,
     )  # fmt: skip
     campaign.groups.add(group)
-    order(members[0], group, local(2026, 3, 1, 12), "400.00", campaign=campaign)  # Sunday, W09
-    order(members[1], group, local(2026, 3, 2, 12), "900.00", campaign=campaign)  # Monday, W10
+    item = ItemFactory(campaign=campaign, supplier_cap=3, product__name="连花清瘟胶囊")
+    sunday = order(members[0], group, local(2026, 3, 1, 12), "400.00", campaign=campaign)  # Sunday, W09
+    monday = order(members[1], group, local(2026, 3, 2, 12), "900.00", campaign=campaign)  # Monday, W10
+    OrderLine.objects.create(order=sunday, product=item.product, quantity=2, amount=Decimal("400.00"))
+    OrderLine.objects.create(order=monday, product=item.product, quantity=1, amount=Decimal("900.00"))
     first = build_recap(parse_period("2026-W09"), now=NOW)
     second = build_recap(parse_period("2026-W10"), now=NOW)
     (a,) = first["targets"]["campaigns"]
@@ -106,6 +116,11 @@ def test_recap_reads_a_campaign_spanning_two_weeks_as_of_each_weeks_end(group_wi
     assert b["gmv"] == "1300.00"
     assert b["attainment"] == "1.3000"
     assert b["pace"] == "1.3000"
+    # The supplier cap (3) was reached on Monday: in W10's recap, not in W09's.
+    assert first["problems"]["sold_out"] == []
+    assert second["problems"]["sold_out"] == [
+        {"campaign_id": campaign.pk, "campaign": campaign.name, "product": "连花清瘟胶囊", "sold": 3, "cap": 3}
+    ]
     # The month to date of W09 (its last day is 1 March) starts on 1 March: the campaign's Sunday only.
     assert first["targets"]["month_to_date"]["start"] == "2026-03-01"
 
