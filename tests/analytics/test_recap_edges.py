@@ -191,3 +191,21 @@ def test_recap_period_bounds_are_local_weeks_and_months():
     assert (month.start, month.end) == (dt.date(2026, 2, 1), dt.date(2026, 3, 1))
     assert month.previous().key == "2026-01"
     assert [p.key for p in week.trailing(2)] == ["2025-W51", "2025-W52"]
+
+
+def test_recap_of_the_running_week_is_computed_now_and_not_kept(client, group_with_members):
+    from django.utils import timezone
+
+    from analytics.models import Recap
+    from core.dates import current_week_monday, week_label
+
+    client.force_login(make_user("boss", Role.MANAGER))
+    key = week_label(current_week_monday(timezone.now()))
+    response = client.get(reverse("analytics:recap"), {"period": key})
+    assert response.status_code == 200
+    assert "本期尚未结束" in response.content.decode()
+    assert 'data-testid="recap-regenerate"' not in response.content.decode()
+    assert not Recap.objects.filter(period=key).exists()
+    # A complete week is kept on its first reading.
+    client.get(reverse("analytics:recap"), {"period": "2026-W05"})
+    assert Recap.objects.filter(period="2026-W05").exists()
