@@ -34,7 +34,7 @@ from analytics import store
 from analytics.recap.data import build_recap
 from analytics.recap.periods import parse_period
 store.facts()
-out = {}
+out = {{}}
 for key in ({week!r}, {month!r}):
     started = time.perf_counter()
     build_recap(parse_period(key))
