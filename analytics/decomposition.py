@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
-from core.money import cents_to_money, yuan
+from core.money import DASH, MINUS, cents_to_money, yuan
 
 from .metrics import Metrics, PeriodMetrics, period_metrics
 
@@ -79,6 +79,18 @@ class Decomposition:
             "o": _signed(self.other_effect),
         }
 
+    def factors_sentence(self) -> str:
+        """The three factors' own changes, as a manager says why a group moved: "core members −12, repurchases
+        +0.30, AOV −¥18" (the repurchases and AOV changes are "—" when either period has no core members)."""
+        before, after = self.before, self.after
+        r = None if before.repurchases is None or after.repurchases is None else after.repurchases - before.repurchases
+        a = None if before.aov is None or after.aov is None else after.aov - before.aov
+        return _("core members %(c)s, repurchases %(r)s, AOV %(a)s") % {
+            "c": _signed_number(after.core_members - before.core_members, 0),
+            "r": _signed_number(r, 2),
+            "a": DASH if a is None else yuan(a.quantize(Decimal(1), rounding=ROUND_HALF_UP), signed=True, whole=True),
+        }
+
 
 def decompose(before: Metrics, after: Metrics) -> Decomposition:
     """Split the change in GMV between two periods into the C, R and A effects (LMDI-I on core GMV = C×R×A)
@@ -138,3 +150,13 @@ def compare_periods(
 
 def _signed(value: Decimal) -> str:
     return yuan(value, signed=True, whole=True)
+
+
+def _signed_number(value, places: int) -> str:
+    """'+3', '−12', '+0.30', '0'; '—' for None."""
+    if value is None:
+        return DASH
+    value = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    if value == 0:
+        return f"{abs(value):.{places}f}"
+    return f"{'+' if value > 0 else MINUS}{abs(value):,.{places}f}"

@@ -53,7 +53,9 @@ def campaign_live(*, campaign: Campaign, now=None) -> dict:
     """The live page's numbers: GMV against target and pace, orders per 10 minutes, GMV per group, items."""
     now = now or timezone.now()
     until = min(now, campaign.ends_at)
-    orders = Order.objects.paid().filter(campaign=campaign)
+    # Orders placed before `now` only: read at an earlier instant (the recap reads a campaign as of a week's
+    # end), the numbers are those of that instant, not the campaign's final ones.
+    orders = Order.objects.paid().filter(campaign=campaign, placed_at__lt=now)
     totals = orders.aggregate(gmv=Sum("amount"), orders=Count("id"), buyers=Count("member", distinct=True))
     gmv = totals["gmv"] or ZERO
     duration = (campaign.ends_at - campaign.starts_at).total_seconds()
@@ -87,7 +89,7 @@ def campaign_live(*, campaign: Campaign, now=None) -> dict:
         orders.values("group__name").annotate(gmv=Sum("amount"), orders=Count("id")).order_by("-gmv", "group__name")
     )
     sold = dict(
-        OrderLine.objects.filter(order__campaign=campaign, order__status=Order.Status.PAID)
+        OrderLine.objects.filter(order__campaign=campaign, order__status=Order.Status.PAID, order__placed_at__lt=now)
         .values_list("product_id")
         .annotate(quantity=Sum("quantity"))
     )
@@ -189,12 +191,8 @@ def reminder_calendar(*, week_start: dt.datetime, now=None, group_ids=None) -> d
     last_week = Reminder.objects.filter(due_at__gte=previous_start, due_at__lt=week_start).select_related(
         "group", "assignee"
     )
-    late = list(last_week.filter(is_late=True).order_by("due_at"))
-    missed = list(
-        last_week.filter(status__in=[Reminder.Status.SENT, Reminder.Status.FAILED, Reminder.Status.PENDING])
-        .filter(due_at__lt=now)
-        .order_by("due_at")
-    )
+    late = list(last_week.late().order_by("due_at"))
+    missed = list(last_week.missed(now=now).order_by("due_at"))
     return {
         "days": days,
         "rows": rows,

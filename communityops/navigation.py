@@ -33,6 +33,9 @@ the menu never offers a 403. tests/members/test_roles.py proves the matrix:
 | rules: apply, edit        | community.change_rule      | yes      | no    | no      | yes   |
 | record a violation        | community.add_violation    | yes      | no    | no      | yes   |
 | a violation's screenshot  | community.view_violation   | yes      | no    | yes     | yes   |
+| recap (复盘): read        | analytics.view_recap       | yes      | no    | yes     | yes   |
+| recap: retrospective      | analytics.write_recapnote  | yes      | no    | yes     | yes   |
+| recap: regenerate a kept one | analytics.regenerate_recap | no    | no    | yes     | yes   |
 | later pages (menu)        | see NAV_ITEMS below        |          |       |         |       |
 | Django admin              | is_staff                   | no       | no    | no      | yes   |
 | system health (/health/)  | is_staff                   | no       | no    | no      | yes   |

@@ -30,6 +30,7 @@ from .people import (
     create_referrals,
     create_users,
 )
+from .recap import create_recap_notes
 from .reminders import demo_apply_playbooks
 from .sales import create_campaigns, create_orders, finish_members
 from .story import DEFAULT_SEED, DEMO_USERS, MONTHLY_TARGET, Demo
@@ -68,6 +69,7 @@ STEPS: list[Callable[[Demo], None]] = [
     create_outreach,
     create_livecodes,
     create_community,
+    create_recap_notes,
 ]
 
 

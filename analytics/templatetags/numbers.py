@@ -39,6 +39,9 @@ def signed(value) -> str:
 
 @register.filter
 def sign_class(value) -> str:
+    """Green for a gain, red for a loss; a number or its JSON text ("-120.00", as the recap keeps it)."""
+    if isinstance(value, str):
+        value = Decimal(value) if value else None
     if value is None or value == 0:
         return "text-secondary"
     return "text-success" if value > 0 else "text-danger"

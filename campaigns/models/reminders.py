@@ -51,6 +51,17 @@ class ReminderQuerySet(models.QuerySet):
         """Still to be done by someone: not done, skipped or cancelled."""
         return self.filter(status__in=Reminder.OPEN_STATUSES)
 
+    def late(self):
+        """Delivered after their due time plus the grace (`is_late`, set by the delivery)."""
+        return self.filter(is_late=True)
+
+    def missed(self, *, now):
+        """Due before `now` and never done: still pending, only sent, or failed. The calendar's "missed" and
+        the recap's read this one rule."""
+        return self.filter(status__in=[Reminder.Status.SENT, Reminder.Status.FAILED, Reminder.Status.PENDING]).filter(
+            due_at__lt=now
+        )
+
     def awaiting_sweep(self, *, now):
         """Due and not yet sent: what a sweep would claim at `now` (`delivery.reminders_claim`, in SQL there) —
         pending with its next attempt reached, or `sending` under a lease that ran out (its worker died)."""

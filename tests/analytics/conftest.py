@@ -1,5 +1,7 @@
 import pytest
 
+from tests.analytics.recap_demo import recap_demo  # noqa: F401 - a fixture for the recap tests
+
 
 @pytest.fixture(autouse=True)
 def _fresh_store(fresh_analytics_store):

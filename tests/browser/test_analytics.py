@@ -120,3 +120,39 @@ def test_browser_manager_sees_group_trends_and_decomposition_drawn_in_chinese(
     page.screenshot(path=str(artifacts / "analytics-platform.png"), full_page=True)
     assert not errors, errors
     context.close()
+
+
+def test_browser_manager_reads_the_weekly_recap_and_writes_its_retrospective(
+    browser, live_server, numbers_world, artifacts
+):
+    """Issue 14: the recap page in Chinese, its four charts drawn, and the retrospective kept with the week."""
+    from django.apps import apps
+
+    from campaigns.models import Campaign
+    from core.grants import grant_role_permissions
+
+    grant_role_permissions(apps, "analytics", import_module("analytics.migrations.0005_recap_roles").GRANTS)
+    campaign = Campaign.objects.create(
+        code="THU-W02", name="周四特惠", starts_at=local(2026, 1, 8, 10), ends_at=local(2026, 1, 8, 22),
+        gmv_target=Decimal("3000.00"), status=Campaign.Status.ENDED,
+    )  # fmt: skip
+    campaign.groups.add(numbers_world["vip"])
+    Order.objects.filter(placed_at__gte=local(2026, 1, 8), placed_at__lt=local(2026, 1, 9)).update(campaign=campaign)
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, live_server.url, numbers_world["manager"].username)
+    page.goto(live_server.url + reverse("analytics:recap") + "?period=2026-W02")
+    assert "复盘" in page.title()
+    assert_charts_drawn(page, ["chart-targets", "chart-waterfall", "chart-movers", "chart-rates"])
+    assert "周四特惠" in page.locator("[data-testid=recap-targets]").inner_text()
+    page.screenshot(path=str(artifacts / "analytics-recap.png"), full_page=True)
+    page.fill("#id_text", "首场活动落地页不适配手机")
+    with page.expect_navigation():
+        page.click("[data-testid=recap-note-save]")
+    assert page.locator("#id_text").input_value() == "首场活动落地页不适配手机"
+    page.goto(live_server.url + reverse("analytics:recap") + "?period=2026-W01")
+    assert page.locator("#id_text").input_value() == ""
+    assert not errors, errors
+    context.close()
