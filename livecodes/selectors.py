@@ -98,6 +98,21 @@ class Fission:
     multiplier: Decimal | None  # referred ÷ not referred; None when nobody joined unreferred
 
 
+def fission_platform(*, start: dt.date, end: dt.date) -> Fission:
+    """The platform's fission multiplier over [start, end] (local days, both included): distinct members who
+    joined any group in the period, referred by a member ÷ not referred (one member in two groups counts once)."""
+    joins = Membership.objects.filter(
+        joined_at__gte=local_midnight(start), joined_at__lt=local_midnight(end + dt.timedelta(days=1))
+    )
+    counts = joins.aggregate(
+        referred=Count("member", filter=Q(member__referred_by__isnull=False), distinct=True),
+        not_referred=Count("member", filter=Q(member__referred_by__isnull=True), distinct=True),
+    )
+    referred, not_referred = counts["referred"], counts["not_referred"]
+    multiplier = (Decimal(referred) / Decimal(not_referred)).quantize(Decimal("0.0001")) if not_referred else None
+    return Fission(referred, not_referred, multiplier)
+
+
 def fission_multiplier(*, start: dt.date, end: dt.date, group_ids=None) -> dict[int, Fission]:
     """Per group, members who joined in [start, end] (local days, both included): the fission multiplier,
     members referred by members ÷ members not referred. A member who joined twice in the period counts once.

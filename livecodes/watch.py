@@ -19,6 +19,9 @@ from core.dates import zone
 from .choice import pool_rooms, redis_holds
 from .models import LiveCode, QRImage
 
+# A run-out's reminder key: the prefix, the live code's id, the run-out's number. The recap counts run-outs by it.
+RUNOUT_KEY_PREFIX = "livecode-runout:"
+
 
 def _webhook_set(group_id: int | None) -> bool:
     robots = WebhookRobot.objects.filter(is_active=True)
@@ -99,7 +102,7 @@ def pools_runout_watch(*, now: dt.datetime | None = None) -> list[Reminder]:
                 ):
                     continue
                 made += _remind(
-                    key=f"livecode-runout:{live_code.pk}:{live_code.runout_episode}",
+                    key=f"{RUNOUT_KEY_PREFIX}{live_code.pk}:{live_code.runout_episode}",
                     title=_("The live code %(code)s is running out of room") % {"code": live_code.name},
                     text=_("%(room)s places left in its groups. Add a group to the pool or upload new QR images.")
                     % {"room": room},

@@ -24,6 +24,7 @@ from outreach.models import Response
 from outreach.stats import call_numbers
 
 from .. import store
+from ..churn_flags import churn_series, is_rising
 from ..decomposition import compare_periods
 from ..grades import group_grades
 from ..groups import group_refs
@@ -37,9 +38,6 @@ from .periods import WEEK, RecapPeriod
 DOCUMENT_VERSION = 1
 TRAILING_PERIODS = 4
 TOP_MOVERS = 5
-# A group's churn is "rising" when its churn rate is this many points above its own trailing average: the
-# weekly churn of a healthy group moves by a point or two, five is a change someone should look at.
-RISING_CHURN_POINTS = Decimal("0.05")
 RATIO_PLACES = Decimal("0.0001")
 RATE_KEYS = ["new_add_rate", "conversion_rate", "churn_rate", "reactivation_rate"]
 
@@ -334,11 +332,13 @@ def problems_section(period: RecapPeriod, rates: dict, targets: dict, now: datet
         for row in targets["campaigns"]
         for item in row["sold_out"]
     ]
+    # The groups list's rule (analytics/churn_flags.py): weekly churn rose three weeks running, as of the end.
     rising = []
-    for g in rates["groups"]:
-        rate, baseline = g["churn_rate"], g["baseline"]["churn_rate"]
-        if rate is not None and baseline is not None and Decimal(rate) - Decimal(baseline) >= RISING_CHURN_POINTS:
-            rising.append({"code": g["code"], "name": g["name"], "churn_rate": rate, "baseline": baseline})
+    refs = {ref.id: ref for ref in group_refs()}
+    for group_id, weekly in churn_series(refs=list(refs.values()), now=end).items():
+        if is_rising(weekly):
+            ref = refs[group_id]
+            rising.append({"code": ref.code, "name": ref.name, "weekly": [ratio(rate) for rate in weekly]})
     return {
         "reminders": reminders,
         "sold_out": sold_out,

@@ -177,6 +177,8 @@ def write_xlsx(doc: dict, target, *, note: str = "") -> None:
                      for s in problems["sold_out"]]  # fmt: skip
     problem_rows += [[_("Rising churn"), f"{g['name']} ({g['code']})", None, None, None]
                      for g in problems["rising_churn"]]  # fmt: skip
+    problem_rows += [[_("Live codes out of room"), f"{r['code']} · {r['at'][:16].replace('T', ' ')}", None, None, None]
+                     for r in problems["live_codes_full"] or []]  # fmt: skip
     for key, label in (("live_codes_full", _("Live codes out of room")), ("landing_errors", _("Landing-page errors"))):
         if problems[key] is None:
             problem_rows.append([label, str(present.NOT_TRACKED), None, None, None])

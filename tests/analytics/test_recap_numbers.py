@@ -18,6 +18,7 @@ from campaigns import period_numbers
 from campaigns.models import Campaign, Reminder
 from campaigns.selectors import campaign_live
 from demo import story as demo_story
+from livecodes.selectors import fission_platform
 from outreach.stats import call_numbers
 from tests.analytics.recap_demo import NOW
 
@@ -145,9 +146,14 @@ def test_recap_systems_equal_outreach_and_campaigns(request, fixture):
         Decimal(platform["core_members"]) / Decimal(platform["buyers"]) if platform["buyers"] else None
     )
     assert systems["buyer_conversion"]["value"] == doc["rates"]["platform"]["new_add_rate"]
-    for key in ("fission_multiplier", "landing_funnel"):
-        assert systems[key]["tracked"] is False
-        assert systems[key]["value"] is None
+    fission = fission_platform(start=period.start, end=period.until)
+    assert systems["fission_multiplier"]["tracked"] is True
+    assert systems["fission_multiplier"]["value"] == (None if fission.multiplier is None else str(fission.multiplier))
+    assert (systems["fission_multiplier"]["numerator"], systems["fission_multiplier"]["denominator"]) == (
+        fission.referred, fission.not_referred,
+    )  # fmt: skip
+    assert systems["landing_funnel"]["tracked"] is False
+    assert systems["landing_funnel"]["value"] is None
     assert systems["activity"]["note"] == "landing_not_tracked"
 
 
@@ -157,5 +163,8 @@ def test_recap_reminder_slips_equal_the_reminder_rules(week):
     due = Reminder.objects.filter(due_at__gte=start, due_at__lt=end).exclude(status=Reminder.Status.CANCELLED)
     assert sum(r["late"] for r in doc["problems"]["reminders"]) == due.late().count()
     assert sum(r["missed"] for r in doc["problems"]["reminders"]) == due.missed(now=NOW).count()
-    assert doc["problems"]["live_codes_full"] is None
+    runouts = Reminder.objects.filter(
+        key__startswith="livecode-runout:", channel="inbox", due_at__gte=start, due_at__lt=end
+    )
+    assert len(doc["problems"]["live_codes_full"]) == runouts.count()
     assert doc["problems"]["landing_errors"] is None

@@ -8,10 +8,12 @@ import pytest
 from django.utils import timezone
 
 from analytics.churn_flags import churn_rising_flags, is_rising
+from analytics.recap.data import build_recap
+from analytics.recap.periods import parse_period
 from campaigns.models import Reminder
 from community.models import GroupThreshold
 from community.services import core_left_alerts, welcome_save
-from core.dates import local_date, local_midnight
+from core.dates import local_date, local_midnight, week_label
 from core.roles import Role
 from members.models import Membership
 from members.services import membership_end, membership_mark_joined, membership_move
@@ -222,3 +224,8 @@ def test_a_group_whose_churn_rose_three_weeks_running_is_flagged():
     flags = churn_rising_flags(groups=[rising, steady])
     assert list(flags) == [rising.pk]
     assert "5% → 11% → 18% → 29%" in flags[rising.pk][0].title
+
+    # The recap of the week that just ended says the same, by the same rule.
+    last_week = parse_period(week_label(local_date(monday) - dt.timedelta(days=7)))
+    rising_in_recap = build_recap(last_week)["problems"]["rising_churn"]
+    assert [(g["code"], g["weekly"]) for g in rising_in_recap] == [("RISE", ["0.0500", "0.1053", "0.1765", "0.2857"])]

@@ -9,10 +9,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from core.dates import local_date
+from core.dates import local_date, zone
 from livecodes import services
 from livecodes.models import Referral
-from livecodes.selectors import fission_multiplier, rewards
+from livecodes.selectors import fission_multiplier, fission_platform, rewards
 from members.models import Group, Member, Membership
 from members.services import membership_invite, membership_mark_joined
 
@@ -128,3 +128,25 @@ def test_fission_multiplier_matches_a_naive_count(db):
     assert 0 < result[groups[0].pk].multiplier < 1
     only = fission_multiplier(start=start, end=end, group_ids=[groups[1].pk])
     assert list(only) == [groups[1].pk]
+
+
+def test_the_platform_fission_counts_each_member_once_against_a_naive_count():
+    start = dt.date(2026, 11, 2)
+    inside = dt.datetime(2026, 11, 4, 12, tzinfo=zone())
+    before = dt.datetime(2026, 10, 20, 12, tzinfo=zone())
+    g1 = Group.objects.create(code="F1", name="F1")
+    g2 = Group.objects.create(code="F2", name="F2")
+    referrer = Member.objects.create(external_id="R", name="R")
+    joined = []
+    for n, (referred, groups, at) in enumerate(
+        [(True, [g1, g2], inside), (True, [g1], inside), (False, [g1], inside), (False, [g2], before)]
+    ):
+        member = Member.objects.create(external_id=f"N{n}", name=f"N{n}", referred_by=referrer if referred else None)
+        for group in groups:
+            Membership.objects.create(member=member, group=group, joined_at=at)
+        joined.append((referred, at >= dt.datetime(2026, 11, 2, tzinfo=zone())))
+    naive_referred = sum(1 for referred, in_period in joined if referred and in_period)
+    naive_not = sum(1 for referred, in_period in joined if not referred and in_period)
+    fission = fission_platform(start=start, end=start + dt.timedelta(days=6))
+    assert (fission.referred, fission.not_referred) == (naive_referred, naive_not) == (2, 1)
+    assert str(fission.multiplier) == "2.0000"
