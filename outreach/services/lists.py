@@ -100,7 +100,17 @@ def call_list_build(spec: CallListSpec, *, by, now=None) -> CallList:
     agents = _split(call_list.split, kept, spec.shares)
     rows = [(pk, agents.get(pk), *priorities.get(pk, (ZERO, ""))) for pk, _region, _purchase in kept]
     _insert_tasks(call_list, rows, now=now)
+    if connection.vendor == "postgresql":
+        # Until the table's statistics know the new list, PostgreSQL guesses it holds one task and reads an
+        # agent's queue through the (list, status) index, sorting the whole list on every claim (4 ms instead of
+        # 0.1 at 20,000 tasks; bench/outreach.py). Autovacuum would analyse it, but only after the first calls.
+        transaction.on_commit(_analyze_tasks)
     return call_list
+
+
+def _analyze_tasks() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {CallTask._meta.db_table}")
 
 
 def _insert_tasks(call_list: CallList, rows: list[tuple], *, now) -> None:
