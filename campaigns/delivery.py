@@ -13,12 +13,10 @@ lease runs out, with the same idempotency key (header / Message-ID) for the rece
 """
 
 import datetime as dt
-import fcntl
 import logging
 import os
 import socket
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -26,6 +24,8 @@ from django.db import connection, transaction
 from django.db.models import Case, DurationField, F, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+
+from core.sqlite_turns import writer_turn
 
 from .channels import SENDERS, PermanentDeliveryError, RateLimited
 from .models import Delivery, Reminder
@@ -238,31 +238,6 @@ def _deliver_external(reminder_id: int, *, token: str, result: SweepResult, coll
         result.delivered_ids.extend(done)
 
 
-_turn_files: dict[str, object] = {}
-
-
-@contextmanager
-def _writer_turn():
-    """On SQLite, queue concurrent sweeps on an OS file lock around their write transaction.
-
-    SQLite has one writer; a writer that finds the database locked sleeps and polls (1, 2, 5 … 100 ms), so two
-    sweeps hand the lock over with idle gaps. A blocking flock wakes the next sweep the moment the lock is free.
-    (PostgreSQL needs none of this: SKIP LOCKED lets sweeps run side by side.)
-    """
-    name = str(connection.settings_dict.get("NAME") or "")
-    if connection.vendor != "sqlite" or not name or "memory" in name or not os.path.isdir(os.path.dirname(name) or "."):
-        yield
-        return
-    handle = _turn_files.get(name)
-    if handle is None:
-        handle = _turn_files[name] = open(f"{name}.sweep-lock", "a")  # noqa: SIM115 (kept open for the process)
-    fcntl.flock(handle, fcntl.LOCK_EX)
-    try:
-        yield
-    finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def reminders_sweep(
     *,
     now: dt.datetime | None = None,
@@ -282,7 +257,7 @@ def reminders_sweep(
         # The claim and the in-app deliveries commit together: one write transaction per batch (SQLite has a
         # single writer, so fewer, larger transactions is what makes two workers fast), and a worker killed
         # half-way rolls its in-app rows back to pending instead of leaving them to a lease.
-        with _writer_turn(), transaction.atomic():
+        with writer_turn("sweep"), transaction.atomic():
             token, rows = reminders_claim(now=moment, limit=batch_size, deliver_inbox=True)
             done = [pk for pk, channel in rows if channel == Reminder.Channel.INBOX]
             _record_deliveries(done, channel=Reminder.Channel.INBOX, now=moment)

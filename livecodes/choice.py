@@ -23,13 +23,11 @@ are not seen; the database path then counts memberships and its own holds only.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
 import socket
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import redis
@@ -38,6 +36,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from core.sqlite_turns import writer_turn
 from members.models import Group, Membership
 
 from .models import LiveCode, QRImage, ScanHold
@@ -367,31 +366,9 @@ def _first_with_room(cursor, code_id: int, margin: int, *, now) -> Candidate | N
     return None
 
 
-_turn_files: dict[str, object] = {}
-
-
-@contextmanager
-def _writer_turn():
-    """On SQLite, scans queue on an OS file lock around their write transaction: SQLite's busy handler sleeps
-    and polls (1, 2, 5 … 100 ms), a blocking flock wakes the next scan the moment the lock is free. (The same
-    as the reminder sweep's, campaigns.delivery; PostgreSQL needs none: row locks queue there.)"""
-    name = str(connection.settings_dict.get("NAME") or "")
-    if connection.vendor != "sqlite" or not name or "memory" in name or not os.path.isdir(os.path.dirname(name) or "."):
-        yield
-        return
-    handle = _turn_files.get(name)
-    if handle is None:
-        handle = _turn_files[name] = open(f"{name}.livecode-lock", "a")  # noqa: SIM115 (kept open for the process)
-    fcntl.flock(handle, fcntl.LOCK_EX)
-    try:
-        yield
-    finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _scan_in_database(slug: str) -> Choice | None:
     now = timezone.now()
-    with _writer_turn(), transaction.atomic(), connection.cursor() as cursor:
+    with writer_turn("livecode"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_CODE_SQL, [slug])
         row = cursor.fetchone()
         if row is None:
