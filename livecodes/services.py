@@ -10,15 +10,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
+from core import images
 from members.models import Group, Member, Membership
 from members.phones import normalize_phone
 
 from .choice import snapshots_drop
 from .models import LiveCode, PoolEntry, QRImage, Referral, ReferralLink
-
-IMAGE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 
 
 def _drop_after_commit(*slugs: str) -> None:
@@ -26,31 +24,13 @@ def _drop_after_commit(*slugs: str) -> None:
 
 
 def image_check(upload) -> str:
-    """The content type of an uploaded image, or ValidationError saying why it is refused: too large, not an
-    image Pillow can read (whatever its name says), or too many pixels."""
-    if upload.size > settings.LIVECODE_IMAGE_MAX_BYTES:
-        raise ValidationError(
-            _("The image is %(size)s KB; at most %(max)s KB.")
-            % {"size": upload.size // 1024, "max": settings.LIVECODE_IMAGE_MAX_BYTES // 1024}
-        )
-    try:
-        upload.seek(0)
-        with Image.open(upload) as image:
-            image_format, (width, height) = image.format, image.size
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        raise ValidationError(_("This file is not an image (PNG, JPEG, GIF or WebP).")) from error
-    finally:
-        upload.seek(0)
-    if image_format not in IMAGE_FORMATS:
-        raise ValidationError(_("This file is not an image (PNG, JPEG, GIF or WebP)."))
-    side = settings.LIVECODE_IMAGE_MAX_SIDE
-    if width > side or height > side:
-        raise ValidationError(
-            _("The image is %(width)s×%(height)s pixels; at most %(side)s×%(side)s.")
-            % {"width": width, "height": height, "side": side}
-        )
-    return IMAGE_FORMATS[image_format]
+    """The content type of an uploaded QR or contact image, within the live codes' bounds (`core.images`)."""
+    return images.image_check(
+        upload,
+        max_bytes=settings.LIVECODE_IMAGE_MAX_BYTES,
+        max_side=settings.LIVECODE_IMAGE_MAX_SIDE,
+        what=_("This file"),
+    ).content_type
 
 
 @transaction.atomic
