@@ -56,32 +56,44 @@ def alerts_for_changes(*, joined: Iterable[int] = (), ended: Iterable[int] = (),
     group_thresholds_check(group_ids=group_ids, now=now)
 
 
-def _moved(membership: Membership) -> bool:
-    """A move (members.services.membership_move) ends one membership and opens another at the same instant:
-    the member did not leave the team's groups."""
-    return Membership.objects.filter(
-        member_id=membership.member_id, joined_at=membership.left_at, status__in=Membership.OPEN_STATUSES
-    ).exists()
+def _moves(memberships: list[Membership]) -> set[int]:
+    """The ones that were moves (members.services.membership_move ends one membership and opens another at the
+    same instant: the member did not leave the team's groups), in one query."""
+    opened = set(
+        Membership.objects.filter(
+            member_id__in={m.member_id for m in memberships},
+            joined_at__in={m.left_at for m in memberships},
+            status__in=Membership.OPEN_STATUSES,
+        ).values_list("member_id", "joined_at")
+    )
+    return {m.pk for m in memberships if (m.member_id, m.left_at) in opened}
 
 
 def core_left_alerts(*, membership_ids: Iterable[int], now: dt.datetime) -> int:
     """A member who was core in the group just before leaving it: the group's owner is told the same day (to
     call them back). Removed members (the group's own decision) and moves raise nothing. Returns how many new."""
-    left = [
-        membership
-        for membership in Membership.objects.filter(
+    left = list(
+        Membership.objects.filter(
             pk__in=list(membership_ids), status=Membership.Status.LEFT, left_at__gte=now - RECENT
         ).select_related("group__owner", "member")
-        if not _moved(membership)
-    ]
+    )
+    moved = _moves(left)
+    left = [membership for membership in left if membership.pk not in moved]
     if not left or not segments.available():
         return 0
+    # Their segments an instant before leaving (at left_at itself they are no longer in the group), read once
+    # per instant for every member who left then: an import ends many memberships at the same few instants.
+    leaving_at: dict[dt.datetime, list[int]] = defaultdict(list)
+    for membership in left:
+        leaving_at[membership.left_at].append(membership.member_id)
+    segments_before = {
+        at: segments.of_members(member_ids, at=at - dt.timedelta(microseconds=1))
+        for at, member_ids in leaving_at.items()
+    }
     created = 0
     for membership in left:
-        # Their segment an instant before leaving: at left_at itself they are no longer in the group.
-        before = membership.left_at - dt.timedelta(microseconds=1)
-        core = segments.member_ids(segment="core", group=membership.group, at=before)
-        if membership.member_id not in core:
+        segment = segments_before[membership.left_at].get(membership.member_id, {}).get(membership.group_id)
+        if segment != "core":
             continue
         member, group = membership.member, membership.group
         created += _reminder(
