@@ -9,15 +9,15 @@ codes' Redis URL names a port where nothing listens, the whole run) and gunicorn
 with the production settings plus BENCH_EMPTY_VIEW, which routes /bench/empty/ (Django's whole request path,
 an empty response). The same client processes then alternate between the two URLs in slices for --seconds
 in all (half each), each request on a new connection as gunicorn's sync workers want, so the ratio compares
-the views and not the client. Afterwards the scans counted in Redis are flushed (the beat task's code) and
+the views and not the client. Afterwards the scans the workers counted are flushed (the beat task's code) and
 the database's counts read.
 
 The last line on stdout is one JSON object: {"requests", "per_second", "empty_per_second", "ratio",
 "p95_ms", "scans_counted", "full_group_shown", "errors"}: requests made to the live code page (answered
 200), its rate and the empty view's, their ratio, the page's 95th percentile latency, scans the database
 counted afterwards (must equal requests), how many answers showed a group past its room or with an expired
-image, and failed requests of either kind. Progress goes to stderr. Exit status 1 when scans were lost, a
-full group was shown or a request failed.
+image, and failed requests of either kind (warm-up included). Progress goes to stderr. Exit status 1 when scans
+were lost, a full group was shown or a request failed.
 """
 
 from __future__ import annotations
@@ -158,7 +158,9 @@ def client_loop(port: int, path: str, until: float, out) -> None:
     while time.time() < until:
         started = time.perf_counter()
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            # A long timeout: a request given up on by the client may still be served and its scan counted, which
+            # would read as a count without a request (a worker's first answer can take seconds on a busy machine).
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             conn.request("GET", path, headers={"Host": "127.0.0.1"})
             response = conn.getresponse()
             body = response.read()
@@ -254,9 +256,9 @@ def main() -> int:
     from livecodes.counting import scans_flush
     from livecodes.models import LiveCode, QRImage
 
+    # The workers added their counts as they exited; this adds any a worker left behind (the beat task's code).
+    scans_flush()
     if redis_process is not None:
-        time.sleep(1.0)  # the workers' last counts, sent as they exited, reach Redis
-        scans_flush()
         redis_process.terminate()
         redis_process.wait(timeout=30)
     counted = sum(QRImage.objects.values_list("scans", flat=True)) + sum(
@@ -280,7 +282,7 @@ def main() -> int:
         "p95_ms": round(p95([lat for r in page for lat in r["latencies"]]), 2),
         "scans_counted": counted - counted_before,
         "full_group_shown": full_shown,
-        "errors": sum(r["errors"] for r in page) + sum(r["errors"] for r in empty),
+        "errors": sum(r["errors"] for r in page + empty + warm),  # the warm-up's too
     }
     from livecodes.models import ScanHold
 

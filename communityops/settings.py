@@ -243,11 +243,13 @@ CELERY_BEAT_SCHEDULE["members-close-flash-groups"] = {
     "task": "members.close_ended_flash_groups",
     "schedule": env.float("FLASH_CLOSE_SECONDS", default=300.0),
 }
-# livecodes: move the scans counted in Redis into the database (every 10 s), remind owners of expiring QR
+# livecodes: move the scans counted by the web processes into the database (every 10 s; each process also
+# flushes its own that often while it counts), remind owners of expiring QR
 # images and pools running out of room.
+LIVECODE_FLUSH_SECONDS = env.float("LIVECODE_FLUSH_SECONDS", default=10.0)
 CELERY_BEAT_SCHEDULE["livecodes-flush-scans"] = {
     "task": "livecodes.flush_scans",
-    "schedule": env.float("LIVECODE_FLUSH_SECONDS", default=10.0),
+    "schedule": LIVECODE_FLUSH_SECONDS,
 }
 CELERY_BEAT_SCHEDULE["livecodes-watch"] = {
     "task": "livecodes.watch",
@@ -295,8 +297,9 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="communityops@localhost")
 # Live codes (issue 13). WeChat stops admitting by scan at 200 members; a group QR image lives 7 days. A scan
 # holds a place in its group for LIVECODE_HOLD_MINUTES (the member is about to join), so scans at once never
-# send more people to a group than it has room for. Scans are counted in Redis (LIVECODE_REDIS_URL; by default
-# the Celery broker's Redis) and flushed to the database; without Redis each scan is one database write.
+# send more people to a group than it has room for. Places are held in Redis (LIVECODE_REDIS_URL; by default
+# the Celery broker's Redis); scans are counted in each process's memory-mapped file and flushed to the
+# database (livecodes.counting); without Redis each scan is one database write.
 LIVECODE_HOLD_MINUTES = env.float("LIVECODE_HOLD_MINUTES", default=10.0)
 LIVECODE_IMAGE_DAYS = env.int("LIVECODE_IMAGE_DAYS", default=7)
 LIVECODE_IMAGE_MAX_BYTES = env.int("LIVECODE_IMAGE_MAX_BYTES", default=2 * 1024 * 1024)

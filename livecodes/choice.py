@@ -10,9 +10,10 @@ Two ways to take a place, one rule:
 
 - With Redis (LIVECODE_REDIS_URL): the pool's snapshot (what the database says: room by members, the newest
   unexpired image of each group) is cached in Redis; one Lua script, atomic on the server, drops expired
-  holds, picks the first group whose held places are under its room and whose image has not expired, adds
-  the hold and counts the scan (a hash the beat task `livecodes.flush_scans` moves into the database, once).
-  No database query on the way: the page costs about what an empty view costs.
+  holds, picks the first group whose held places are under its room and whose image has not expired, and
+  holds a few places there for the process's next scans. The scan is counted in the process's memory-mapped
+  count file (`counting`), moved into the database exactly once. No database query and, most scans, no
+  Redis call on the way: the page costs about what an empty view costs.
 - Without Redis (none configured, or down): one transaction locks the pool's groups' rows, reads the room
   from the database (memberships and `ScanHold` rows), writes the hold and adds the scan to the image's count.
 
@@ -26,7 +27,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import time
 from dataclasses import dataclass
 
@@ -39,11 +39,11 @@ from django.utils import timezone
 from core.sqlite_turns import writer_turn
 from members.models import Group, Membership
 
+from .counting import count
 from .models import LiveCode, QRImage, ScanHold
 
 log = logging.getLogger(__name__)
 
-SCANS_KEY = "lc:scans"
 REDIS_DOWN_SECONDS = 5.0  # after a failure, the database path is used this long before Redis is tried again
 
 
@@ -242,65 +242,6 @@ def _lease(client: redis.Redis, slug: str):
         return _lease_script(keys=keys, args=args)  # the same lease id: the same places, not more
 
 
-class _Counter:
-    """Scans counted in Redis without waiting for an answer: HINCRBY on a connection with replies off, so a
-    count costs the page one write to a local socket. Redis applies a connection's commands in order, also
-    those still on the way when the process exits. `sync()` waits until Redis has applied every count sent."""
-
-    def __init__(self, url: str):
-        parsed = redis.connection.parse_url(url)
-        self.sock = socket.create_connection((parsed.get("host", "127.0.0.1"), parsed.get("port", 6379)), timeout=1.0)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if parsed.get("password"):
-            self._ask("AUTH", parsed["password"])
-        if parsed.get("db"):
-            self._ask("SELECT", str(parsed["db"]))
-        self.sock.sendall(self._pack("CLIENT", "REPLY", "OFF"))
-
-    @staticmethod
-    def _pack(*parts: str) -> bytes:
-        out = [f"*{len(parts)}\r\n".encode()]
-        for part in parts:
-            data = part.encode()
-            out.append(b"$%d\r\n%s\r\n" % (len(data), data))
-        return b"".join(out)
-
-    def _ask(self, *parts: str) -> bytes:
-        self.sock.sendall(self._pack(*parts))
-        reply = self.sock.recv(1024)
-        if not reply.startswith(b"+"):
-            raise redis.ConnectionError(f"Redis answered {reply[:100]!r}")
-        return reply
-
-    def count(self, field: str) -> None:
-        self.sock.sendall(self._pack("HINCRBY", SCANS_KEY, field, "1"))
-
-    def sync(self) -> None:
-        self.sock.sendall(self._pack("CLIENT", "REPLY", "ON"))
-        self._ask("PING")
-        self.sock.sendall(self._pack("CLIENT", "REPLY", "OFF"))
-
-
-_counter: _Counter | None = None
-
-
-def _count(field: str) -> None:
-    global _counter
-    try:
-        if _counter is None:
-            _counter = _Counter(settings.LIVECODE_REDIS_URL)
-        _counter.count(field)
-    except OSError as error:
-        _counter = None
-        raise redis.ConnectionError(str(error)) from error
-
-
-def counts_sync() -> None:
-    """Wait until Redis has every scan this process counted (the bench and tests, before a flush)."""
-    if _counter is not None:
-        _counter.sync()
-
-
 def _scan_with_redis(client: redis.Redis, slug: str) -> Choice | None:
     lease = _leases.get(slug)
     now = time.monotonic()
@@ -323,7 +264,7 @@ def _scan_with_redis(client: redis.Redis, slug: str) -> Choice | None:
         return _scan_with_redis(client, slug)
     if candidate is not None:
         lease.left -= 1
-    _count(f"i{candidate.image_id}" if candidate else f"c{info['id']}")
+    count(candidate.image_id if candidate else -info["id"])
     return Choice(info, candidate, key=(lease.code, lease.entry))
 
 

@@ -115,15 +115,16 @@ class ScanHold(models.Model):
         return f"{self.group_id} @ {self.at:%Y-%m-%d %H:%M}"
 
 
-class ScanFlush(models.Model):
-    """A batch of Redis scan counts written to the database: its token makes a retried flush a no-op."""
+class ScanTally(models.Model):
+    """What was added to the database from one process's scan count file (livecodes.counting): per key, the
+    count already added, so a file applied again adds only its growth."""
 
-    token = models.CharField(max_length=40, unique=True)
-    scans = models.PositiveIntegerField(default=0)
-    at = models.DateTimeField(default=timezone.now)
+    file = models.CharField(max_length=200, unique=True)
+    applied = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
-        return self.token
+        return self.file
 
 
 def _new_token() -> str:

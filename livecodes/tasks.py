@@ -1,5 +1,5 @@
-"""Thin, idempotent tasks (CELERY_BEAT_SCHEDULE): flushing the scans counted in Redis (a batch is written
-once, whatever runs twice) and the owners' reminders (each created once, by claim and unique key)."""
+"""Thin, idempotent tasks (CELERY_BEAT_SCHEDULE): flushing the scans the web processes counted (only a
+file's growth is added, whatever runs twice) and the owners' reminders (each created once, by claim and unique key)."""
 
 from celery import shared_task
 

@@ -1,5 +1,6 @@
-"""The Redis path of the live-code choice: holds and counts in Redis (one Lua script), flushed to the database
-exactly once; the snapshot dropped when a group fills; the database path while Redis is down."""
+"""The Redis path of the live-code choice: places held in Redis (one Lua script), scans counted in the
+process's file and flushed to the database exactly once; the snapshot dropped when a group fills; the database
+path while Redis is down."""
 
 import socket
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from livecodes import choice
 from livecodes.counting import scans_flush
-from livecodes.models import LiveCode, QRImage, ScanFlush, ScanHold
+from livecodes.models import LiveCode, QRImage, ScanHold
 from members.models import Group, Member
 from members.services import membership_invite, membership_mark_joined
 
@@ -39,7 +40,7 @@ def shown():
     return result.candidate.group_id if result.candidate else None
 
 
-def test_scans_hold_places_in_redis_and_are_flushed_once(live_redis, owner):
+def test_scans_hold_places_in_redis_and_are_counted_once(live_redis, owner):
     live_code_with(owner, [("A", 500, 197), ("B", 500, 0)])
     a, b = (Group.objects.get(code=code) for code in "AB")
     assert [shown() for _ in range(5)] == [a.pk, a.pk, a.pk, b.pk, b.pk]
@@ -49,25 +50,6 @@ def test_scans_hold_places_in_redis_and_are_flushed_once(live_redis, owner):
     assert scans_flush() == 0
     assert QRImage.objects.get(entry__group=a).scans == 3
     assert QRImage.objects.get(entry__group=b).scans == 2
-    assert ScanFlush.objects.count() == 1
-
-
-def test_a_batch_already_written_is_not_added_twice(live_redis, owner):
-    live_code_with(owner, [("A", 500, 0)])
-    for _ in range(4):
-        shown()
-    # A flush that wrote its batch and died before deleting it: the token is in the database.
-    token = live_redis.eval(
-        "redis.call('RENAME', KEYS[1], 'lc:flush:batch:' .. ARGV[1]); redis.call('SET', KEYS[2], ARGV[1]); return 1",
-        2, choice.SCANS_KEY, "lc:flush:pending", "dead",
-    )  # fmt: skip
-    assert token == 1
-    QRImage.objects.update(scans=4)
-    ScanFlush.objects.create(token="dead", scans=4)
-    shown()
-    assert scans_flush() == 1
-    assert QRImage.objects.get().scans == 5
-    assert not live_redis.exists("lc:flush:pending")
 
 
 def test_a_group_that_just_filled_is_dropped_from_the_cached_pool(live_redis, owner):
