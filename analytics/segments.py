@@ -1,5 +1,9 @@
 """Segments (docs/metrics.md): each member of each group at an instant is potential, new, core or dormant,
-counting the group's orders placed before the instant, with the window [t − W, t) (W exact days)."""
+counting the group's orders placed before the instant, with the window [t − W, t) (W exact days).
+
+The same partition at the customer's level (`customer_segments_at`) counts every paid order of the member,
+whatever the group: dormant as a customer means no order anywhere in the window. Both apply one rule,
+`_partition`, to different order counts."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,6 +42,12 @@ def _segment_codes(f: Facts, at_us: int, keys: np.ndarray) -> np.ndarray:
     if len(f.pair_keys) and sl.stop > sl.start:
         counts = np.bincount(f.pair_index[sl], minlength=len(f.pair_keys))
         in_window[hit] = counts[pos[hit]]
+    return _partition(ever, in_window)
+
+
+def _partition(ever: np.ndarray, in_window: np.ndarray) -> np.ndarray:
+    """The segment rule: never ordered before t, else at least CORE_MIN_ORDERS orders in the window, else some,
+    else none (dormant)."""
     kmin = conf.core_min_orders()
     return np.where(~ever, POTENTIAL, np.where(in_window >= kmin, CORE, np.where(in_window > 0, NEW, DORMANT)))
 
@@ -111,3 +121,79 @@ def member_segments(*, member_id: int, at: datetime | None = None, using: str = 
 
 def zero_counts() -> dict[str, int]:
     return dict.fromkeys(SEGMENT_CODES, 0)
+
+
+# --- the customer's own state, whatever the group -------------------------------------------------------
+
+_customer_memo = Memo()
+
+
+@dataclass(frozen=True)
+class CustomerOrders:
+    """Every paid order of every member (in a group, in none, or placed after leaving one), by time: a
+    purchase is a purchase for the customer's own state, whichever group it counts for."""
+
+    ts: np.ndarray
+    member: np.ndarray
+    buyers: np.ndarray  # sorted member ids with a paid order
+    first_ts: np.ndarray  # each buyer's first paid order
+
+
+def customer_orders(f: Facts) -> CustomerOrders:
+    """The members' paid orders sorted by time, read once per fact store."""
+
+    def compute():
+        paid = np.flatnonzero(f.orders.paid)
+        paid = paid[np.argsort(f.orders.ts[paid], kind="stable")]
+        ts, member = f.orders.ts[paid], f.orders.member[paid]
+        buyers, first = np.unique(member, return_index=True)
+        return CustomerOrders(ts=ts, member=member, buyers=buyers, first_ts=ts[first])
+
+    return _customer_memo.get(f, ("orders",), compute)
+
+
+@dataclass(frozen=True)
+class CustomerSnapshot:
+    """Every member who had bought before an instant, with their segment as a customer then (new, core or
+    dormant); every other member is potential."""
+
+    at: datetime
+    member_ids: np.ndarray  # sorted
+    codes: np.ndarray
+
+    def ids(self, segment: str) -> np.ndarray:
+        """The buyers in `segment` (not potential: those are the members not listed)."""
+        return self.member_ids[self.codes == SEGMENT_CODES.index(segment)]
+
+    def of(self, member_ids: Iterable[int]) -> dict[int, str]:
+        """member id -> segment as a customer, potential for members who never bought before the instant."""
+        wanted = np.fromiter(member_ids, dtype=np.int64)
+        out = dict.fromkeys((int(m) for m in wanted), SEGMENT_CODES[POTENTIAL])
+        if len(self.member_ids) and len(wanted):
+            pos = np.minimum(np.searchsorted(self.member_ids, wanted), len(self.member_ids) - 1)
+            hit = self.member_ids[pos] == wanted
+            out.update({int(m): SEGMENT_CODES[c] for m, c in zip(wanted[hit], self.codes[pos[hit]], strict=True)})
+        return out
+
+    def counts(self) -> dict[str, int]:
+        """{segment: buyers} for new, core and dormant (potential needs the number of members)."""
+        table = np.bincount(self.codes, minlength=len(SEGMENT_CODES)) if len(self.codes) else np.zeros(4, int)
+        return {code: int(table[i]) for i, code in enumerate(SEGMENT_CODES) if i != POTENTIAL}
+
+
+def customer_segments_at(*, at: datetime, using: str = "default", facts: Facts | None = None) -> CustomerSnapshot:
+    """Each member's segment as a customer at instant `at`: the segment rule over all of their paid orders placed
+    before `at`, whatever the group, with the window [at − W, at)."""
+    f = facts if facts is not None else store.facts(using=using)
+    at_us = to_us(at)
+    window_us = int(conf.segment_window() / timedelta(microseconds=1))
+
+    def compute():
+        co = customer_orders(f)
+        buyers = co.buyers[co.first_ts < at_us]
+        lo, hi = np.searchsorted(co.ts, [at_us - window_us, at_us], side="left")
+        in_window = np.bincount(np.searchsorted(buyers, co.member[lo:hi]), minlength=len(buyers))
+        codes = _partition(np.ones(len(buyers), dtype=bool), in_window[: len(buyers)])
+        return CustomerSnapshot(at=at, member_ids=buyers, codes=codes)
+
+    return _customer_memo.get(f, (at_us, window_us, conf.core_min_orders()), compute)
