@@ -186,3 +186,8 @@ def test_an_order_exactly_at_the_windows_start_counts_in_it():
     )
     snapshot = customer_segments_at(at=AT, facts=Facts.build(orders, MembershipColumns.empty()))
     assert snapshot.of([1, 2, 3]) == {1: "new", 2: "dormant", 3: "potential"}
+
+
+def test_a_selections_days_read_as_a_number(world, operator):
+    selection = SavedSelection.objects.create(name="近60天", query="active_within=60", created_by=operator)
+    assert ("近几天活跃", "60 天") in filter_summary(selection_filter(selection, user=operator))
