@@ -130,24 +130,23 @@ _customer_memo = Memo()
 
 @dataclass(frozen=True)
 class CustomerOrders:
-    """Every paid order of every member (in a group, in none, or placed after leaving one), by time: a
-    purchase is a purchase for the customer's own state, whichever group it counts for."""
+    """Every paid order of every member (in a group, in none, or placed after leaving one): a purchase is a
+    purchase for the customer's own state, whichever group it counts for."""
 
     ts: np.ndarray
     member: np.ndarray
-    buyers: np.ndarray  # sorted member ids with a paid order
-    first_ts: np.ndarray  # each buyer's first paid order
+    first_ts: np.ndarray  # by member id: their first paid order (NEVER_AFTER for none)
 
 
 def customer_orders(f: Facts) -> CustomerOrders:
-    """The members' paid orders sorted by time, read once per fact store."""
+    """The members' paid orders and each member's first, read once per fact store (no sort: one pass)."""
 
     def compute():
-        paid = np.flatnonzero(f.orders.paid)
-        paid = paid[np.argsort(f.orders.ts[paid], kind="stable")]
+        paid = f.orders.paid
         ts, member = f.orders.ts[paid], f.orders.member[paid]
-        buyers, first = np.unique(member, return_index=True)
-        return CustomerOrders(ts=ts, member=member, buyers=buyers, first_ts=ts[first])
+        first = np.full(f.span, sources.NEVER_AFTER, dtype=np.int64)
+        np.minimum.at(first, member, ts)
+        return CustomerOrders(ts=ts, member=member, first_ts=first)
 
     return _customer_memo.get(f, ("orders",), compute)
 
@@ -175,11 +174,6 @@ class CustomerSnapshot:
             out.update({int(m): SEGMENT_CODES[c] for m, c in zip(wanted[hit], self.codes[pos[hit]], strict=True)})
         return out
 
-    def counts(self) -> dict[str, int]:
-        """{segment: buyers} for new, core and dormant (potential needs the number of members)."""
-        table = np.bincount(self.codes, minlength=len(SEGMENT_CODES)) if len(self.codes) else np.zeros(4, int)
-        return {code: int(table[i]) for i, code in enumerate(SEGMENT_CODES) if i != POTENTIAL}
-
 
 def customer_segments_at(*, at: datetime, using: str = "default", facts: Facts | None = None) -> CustomerSnapshot:
     """Each member's segment as a customer at instant `at`: the segment rule over all of their paid orders placed
@@ -190,10 +184,10 @@ def customer_segments_at(*, at: datetime, using: str = "default", facts: Facts |
 
     def compute():
         co = customer_orders(f)
-        buyers = co.buyers[co.first_ts < at_us]
-        lo, hi = np.searchsorted(co.ts, [at_us - window_us, at_us], side="left")
-        in_window = np.bincount(np.searchsorted(buyers, co.member[lo:hi]), minlength=len(buyers))
-        codes = _partition(np.ones(len(buyers), dtype=bool), in_window[: len(buyers)])
+        buyers = np.flatnonzero(co.first_ts < at_us)
+        in_window = (co.ts >= at_us - window_us) & (co.ts < at_us)
+        counts = np.bincount(co.member[in_window], minlength=len(co.first_ts))
+        codes = _partition(np.ones(len(buyers), dtype=bool), counts[buyers])
         return CustomerSnapshot(at=at, member_ids=buyers, codes=codes)
 
     return _customer_memo.get(f, (at_us, window_us, conf.core_min_orders()), compute)
