@@ -1,5 +1,9 @@
 """Segments (docs/metrics.md): each member of each group at an instant is potential, new, core or dormant,
-counting the group's orders placed before the instant, with the window [t − W, t) (W exact days)."""
+counting the group's orders placed before the instant, with the window [t − W, t) (W exact days).
+
+The same partition at the customer's level (`customer_segments_at`) counts every paid order of the member,
+whatever the group: dormant as a customer means no order anywhere in the window. Both apply one rule,
+`_partition`, to different order counts."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,6 +42,12 @@ def _segment_codes(f: Facts, at_us: int, keys: np.ndarray) -> np.ndarray:
     if len(f.pair_keys) and sl.stop > sl.start:
         counts = np.bincount(f.pair_index[sl], minlength=len(f.pair_keys))
         in_window[hit] = counts[pos[hit]]
+    return _partition(ever, in_window)
+
+
+def _partition(ever: np.ndarray, in_window: np.ndarray) -> np.ndarray:
+    """The segment rule: never ordered before t, else at least CORE_MIN_ORDERS orders in the window, else some,
+    else none (dormant)."""
     kmin = conf.core_min_orders()
     return np.where(~ever, POTENTIAL, np.where(in_window >= kmin, CORE, np.where(in_window > 0, NEW, DORMANT)))
 
@@ -111,3 +121,73 @@ def member_segments(*, member_id: int, at: datetime | None = None, using: str = 
 
 def zero_counts() -> dict[str, int]:
     return dict.fromkeys(SEGMENT_CODES, 0)
+
+
+# --- the customer's own state, whatever the group -------------------------------------------------------
+
+_customer_memo = Memo()
+
+
+@dataclass(frozen=True)
+class CustomerOrders:
+    """Every paid order of every member (in a group, in none, or placed after leaving one): a purchase is a
+    purchase for the customer's own state, whichever group it counts for."""
+
+    ts: np.ndarray
+    member: np.ndarray
+    first_ts: np.ndarray  # by member id: their first paid order (NEVER_AFTER for none)
+
+
+def customer_orders(f: Facts) -> CustomerOrders:
+    """The members' paid orders and each member's first, read once per fact store (no sort: one pass)."""
+
+    def compute():
+        paid = f.orders.paid
+        ts, member = f.orders.ts[paid], f.orders.member[paid]
+        first = np.full(f.span, sources.NEVER_AFTER, dtype=np.int64)
+        np.minimum.at(first, member, ts)
+        return CustomerOrders(ts=ts, member=member, first_ts=first)
+
+    return _customer_memo.get(f, ("orders",), compute)
+
+
+@dataclass(frozen=True)
+class CustomerSnapshot:
+    """Every member who had bought before an instant, with their segment as a customer then (new, core or
+    dormant); every other member is potential."""
+
+    at: datetime
+    member_ids: np.ndarray  # sorted
+    codes: np.ndarray
+
+    def ids(self, segment: str) -> np.ndarray:
+        """The buyers in `segment` (not potential: those are the members not listed)."""
+        return self.member_ids[self.codes == SEGMENT_CODES.index(segment)]
+
+    def of(self, member_ids: Iterable[int]) -> dict[int, str]:
+        """member id -> segment as a customer, potential for members who never bought before the instant."""
+        wanted = np.fromiter(member_ids, dtype=np.int64)
+        out = dict.fromkeys((int(m) for m in wanted), SEGMENT_CODES[POTENTIAL])
+        if len(self.member_ids) and len(wanted):
+            pos = np.minimum(np.searchsorted(self.member_ids, wanted), len(self.member_ids) - 1)
+            hit = self.member_ids[pos] == wanted
+            out.update({int(m): SEGMENT_CODES[c] for m, c in zip(wanted[hit], self.codes[pos[hit]], strict=True)})
+        return out
+
+
+def customer_segments_at(*, at: datetime, using: str = "default", facts: Facts | None = None) -> CustomerSnapshot:
+    """Each member's segment as a customer at instant `at`: the segment rule over all of their paid orders placed
+    before `at`, whatever the group, with the window [at − W, at)."""
+    f = facts if facts is not None else store.facts(using=using)
+    at_us = to_us(at)
+    window_us = int(conf.segment_window() / timedelta(microseconds=1))
+
+    def compute():
+        co = customer_orders(f)
+        buyers = np.flatnonzero(co.first_ts < at_us)
+        in_window = (co.ts >= at_us - window_us) & (co.ts < at_us)
+        counts = np.bincount(co.member[in_window], minlength=len(co.first_ts))
+        codes = _partition(np.ones(len(buyers), dtype=bool), counts[buyers])
+        return CustomerSnapshot(at=at, member_ids=buyers, codes=codes)
+
+    return _customer_memo.get(f, (at_us, window_us, conf.core_min_orders()), compute)

@@ -8,6 +8,9 @@ For other apps (they call these; analytics never imports them back):
 - `member_segments(member=..., at=None)`: {group id: segment} for a member page.
 - `segments_of_members(member_ids=..., at=None)`: {member id: {group id: segment}} for a list page.
 - `group_segment_counts(group=..., at=None)`: {segment: members} for a group page.
+- `member_ids_in_customer_segment(segment=..., at=None)` and `customer_segments_of_members(member_ids=...)`:
+  the same partition at the customer's level (all of a member's orders, whatever the group), for wake-up
+  and call lists ("dormant as a customer" = no order anywhere in the window).
 """
 
 from dataclasses import dataclass
@@ -18,7 +21,7 @@ import numpy as np
 from django.utils import timezone
 
 from core.dates import current_week_monday, local_midnight, week_bounds, week_label
-from members.models import Group
+from members.models import Group, Member
 
 from . import conf
 from .decomposition import Decomposition, compare_periods, decompose
@@ -28,7 +31,7 @@ from .groups import GroupRef
 from .metrics import Metrics, period_metrics, weekly_metrics
 from .models import SEGMENTS, Segment
 from .rates import WeekTransitions, transitions_series
-from .segments import SEGMENT_CODES, segments_at, zero_counts
+from .segments import SEGMENT_CODES, customer_segments_at, segments_at, zero_counts
 from .segments import member_segments as segments_of_member
 
 # --- for other apps -----------------------------------------------------------------------------------
@@ -72,6 +75,24 @@ def group_segment_counts(*, group: Group | int, at: datetime | None = None) -> d
     return counts.get(group_id, zero_counts())
 
 
+def member_ids_in_customer_segment(*, segment: str, at: datetime | None = None) -> list[int]:
+    """Ids of the members whose own state as a customer (all their paid orders, whatever the group) is `segment`
+    at `at` (default now). Sorted, each once."""
+    if segment not in Segment.values:
+        raise ValueError(f"unknown segment {segment!r}; one of {', '.join(Segment.values)}")
+    snapshot = customer_segments_at(at=at or timezone.now())
+    if segment != Segment.POTENTIAL:
+        return snapshot.ids(segment).tolist()
+    everyone = np.fromiter(Member.objects.order_by("pk").values_list("pk", flat=True), dtype=np.int64)
+    return np.setdiff1d(everyone, snapshot.member_ids, assume_unique=True).tolist()
+
+
+def customer_segments_of_members(*, member_ids, at: datetime | None = None) -> dict[int, str]:
+    """{member id: segment as a customer} for a page of members (one snapshot, reused within the minute)."""
+    at = at or timezone.now().replace(second=0, microsecond=0)
+    return customer_segments_at(at=at).of(member_ids)
+
+
 class SegmentProvider:
     """What `members.segments` asks of analytics (registered in AnalyticsConfig.ready())."""
 
@@ -85,6 +106,12 @@ class SegmentProvider:
 
     def of_members(self, *, member_ids: list[int], at: datetime) -> dict[int, dict[int, str]]:
         return segments_of_members(member_ids=member_ids, at=at)
+
+    def customer_member_ids(self, *, segment: str, at: datetime) -> list[int]:
+        return member_ids_in_customer_segment(segment=segment, at=at)
+
+    def customer_of_members(self, *, member_ids: list[int], at: datetime) -> dict[int, str]:
+        return customer_segments_of_members(member_ids=member_ids, at=at)
 
 
 # --- periods ------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from .forms import (
     ItemForm,
     SeriesForm,
 )
+from .inbox import inbox_for
 from .models import Campaign, Playbook, Reminder
 from .permissions import (
     CHANGE_CAMPAIGNS,
@@ -295,7 +296,7 @@ def playbook_copy(request, pk: int):
 def reminder_inbox(request):
     now = timezone.now()
     context = {
-        "reminders": selectors.reminder_inbox(user=request.user, now=now)[:200],
+        "inbox": inbox_for(user=request.user, now=now),
         "upcoming": selectors.reminder_upcoming(user=request.user, now=now),
         "now": now,
     }

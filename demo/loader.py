@@ -41,12 +41,19 @@ def apply_playbooks(demo: Demo) -> None:
     demo_apply_playbooks(now=demo.now)
 
 
+WAKE_UP_SELECTION = "2019老客户群·客户沉睡（所有群）·累计≥¥5,000（唤醒）"
+
+
 def save_selections(demo: Demo) -> None:
     """The call lists a team keeps by name: reactivate the old group's big dormant buyers, push first orders
-    in the VIP groups, turn the flash group's new buyers into repeat buyers."""
+    in the VIP groups, turn the flash group's new buyers into repeat buyers.
+
+    The wake-up list asks for customers dormant across all groups: most of the old group's members who no
+    longer buy there are core buyers in a VIP group now, and calling them to "come back" would be absurd."""
     old = demo.groups["OLD-2019"].pk
+    wake_up = f"group={old}&customer_segment=dormant&min_purchase=5000&sort=-purchase"
     for name, query in [
-        ("2019老客户群·沉睡·累计≥¥5,000（唤醒）", f"group={old}&segment=dormant&min_purchase=5000&sort=-purchase"),
+        (WAKE_UP_SELECTION, wake_up),
         ("VIP群·潜在客户（推首单）", "tier=precise&segment=potential&sort=-purchase"),
         ("快闪群·新客户（促复购）", "tier=flash&segment=new&sort=-active"),
     ]:

@@ -11,6 +11,7 @@ import re
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
@@ -110,9 +111,17 @@ class MemberFilter(django_filters.FilterSet):
     segment = django_filters.ChoiceFilter(
         choices=(),
         method="filter_segment",
-        label=_("Segment"),
+        label=_("Segment in the group"),
         empty_label=_("All segments"),
-        help_text=_("In the chosen group (or any group of the chosen tier, or any group), as of now."),
+        help_text=_(
+            "Orders in the chosen group only (or in any group of the chosen tier, or in any one group), as of now."
+        ),
+    )
+    customer_segment = django_filters.ChoiceFilter(
+        choices=(),
+        method="filter_customer_segment",
+        label=_("Customer state, all groups"),
+        empty_label=_("All states"),
     )
     min_purchase = django_filters.NumberFilter(
         field_name="cumulative_purchase",
@@ -151,6 +160,11 @@ class MemberFilter(django_filters.FilterSet):
         self.filters["region"].extra["choices"] = regions
         self.filters["region_exclude"].extra["choices"] = regions
         self.filters["segment"].extra["choices"] = segments.choices() if segments.available() else ()
+        self.filters["customer_segment"].extra["choices"] = segments.choices() if segments.available() else ()
+        self.filters["customer_segment"].extra["help_text"] = _(
+            "The customer's orders in every group together: dormant here means no order anywhere in the last "
+            "%(days)s days. For wake-up lists."
+        ) % {"days": settings.SEGMENT_WINDOW_DAYS}
         if self.can_search_phone:
             self.filters["q"].field.widget.attrs["placeholder"] = _("Name, store, ID, WeChat nickname or phone")
 
@@ -229,6 +243,12 @@ class MemberFilter(django_filters.FilterSet):
         else:
             ids = segments.member_ids(segment=value)
         return queryset.filter(pk_in(ids))
+
+    def filter_customer_segment(self, queryset, name, value):
+        """The member's own state over all their orders, whatever the group and whichever group is filtered on."""
+        if not value:
+            return queryset
+        return queryset.filter(pk_in(segments.customer_member_ids(segment=value)))
 
     def filter_active_within(self, queryset, name, value):
         return queryset.active_within(int(value)) if value else queryset

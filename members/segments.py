@@ -7,7 +7,9 @@ Segments are computed by `analytics`, which sits above `members`: it registers i
 
 A provider offers `choices` [(code, label)], `member_ids(segment=, group=None, group_ids=None, at=)`,
 `of_member(member_id=, at=)` -> {group id: segment} and `of_members(member_ids=, at=)` -> {member id: {group
-id: segment}}.
+id: segment}}; and the member's own state as a customer (the same partition over all their orders, whatever
+the group: dormant = no order anywhere in the window), for wake-up and call lists:
+`customer_member_ids(segment=, at=)` and `customer_of_members(member_ids=, at=)` -> {member id: segment}.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ class SegmentProvider(Protocol):
     def of_member(self, *, member_id: int, at: datetime) -> dict[int, str]: ...
 
     def of_members(self, *, member_ids: list[int], at: datetime) -> dict[int, dict[int, str]]: ...
+
+    def customer_member_ids(self, *, segment: str, at: datetime) -> list[int]: ...
+
+    def customer_of_members(self, *, member_ids: list[int], at: datetime) -> dict[int, str]: ...
 
 
 _provider: SegmentProvider | None = None
@@ -87,3 +93,16 @@ def of_members(member_ids: Iterable[int], *, at: datetime | None = None) -> dict
     if not ids or _provider is None:
         return {}
     return _provider.of_members(member_ids=ids, at=at or _now())
+
+
+def customer_member_ids(*, segment: str, at: datetime | None = None) -> list[int]:
+    """Ids of the members whose own state as a customer, across all groups, is `segment` at `at`."""
+    return list(_get().customer_member_ids(segment=segment, at=at or _now()))
+
+
+def customer_of_members(member_ids: Iterable[int], *, at: datetime | None = None) -> dict[int, str]:
+    """{member id: segment as a customer} (empty when segments are unavailable)."""
+    ids = list(member_ids)
+    if not ids or _provider is None:
+        return {}
+    return _provider.customer_of_members(member_ids=ids, at=at or _now())

@@ -44,7 +44,9 @@ def filter_summary(filterset) -> list[tuple[str, str]]:
         if name == "min_purchase":
             label, shown = str(_("Cumulative purchase ≥")), yuan(value, whole=True)
         elif name == "active_within":
-            shown = str(_("%(days)s days") % {"days": value.normalize()})
+            # A whole number of days reads as one ("60", not Decimal's normalised "6E+1").
+            days = int(value) if value == value.to_integral_value() else value.normalize()
+            shown = str(_("%(days)s days") % {"days": days})
         elif hasattr(value, "__iter__") and not isinstance(value, str):
             shown = "、".join(str(v) for v in value)
         elif getattr(field, "choices", None) and not hasattr(field, "queryset"):

@@ -98,8 +98,11 @@ def member_detail(request, pk: int):
     except Member.DoesNotExist as exc:
         raise Http404 from exc
     _attach_segments([member], lambda m: [ms for ms in m.all_memberships if ms.is_open])
+    customer_state = segments.customer_of_members([member.pk]).get(member.pk)
     context = {
         "member": member,
+        "customer_state": customer_state,
+        "customer_state_label": segments.labels().get(customer_state, ""),
         "memberships": member.all_memberships,
         "referrals": selectors.member_referrals(member=member),
         "panels": panels.panels_for("member", member, request.user),

@@ -4,6 +4,8 @@ The database is the truth. A reminder's status says where it is; Celery only mov
 `campaigns/delivery.py` for how a reminder is claimed once and sent once).
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import BooleanField, ExpressionWrapper, Q, Value
@@ -35,6 +37,12 @@ def _closable(user, *, now) -> Q | None:
     return None
 
 
+def overdue_grace() -> dt.timedelta:
+    """How far behind its due minute an open reminder is overdue: the grace after which a delivery is late, so the
+    inbox and the delivery call the same reminders late."""
+    return dt.timedelta(seconds=settings.REMINDER_LATE_AFTER_SECONDS)
+
+
 class ReminderQuerySet(models.QuerySet):
     def closable_by(self, user, *, now):
         """The reminders `user` may close at `now` (see `_closable`), whatever their status."""
@@ -54,6 +62,10 @@ class ReminderQuerySet(models.QuerySet):
     def late(self):
         """Delivered after their due time plus the grace (`is_late`, set by the delivery)."""
         return self.filter(is_late=True)
+
+    def overdue(self, *, now):
+        """Open and due longer ago than the grace (`overdue_grace`): whoever it is for should have done it already."""
+        return self.open().filter(due_at__lt=now - overdue_grace())
 
     def missed(self, *, now):
         """Due before `now` and never done: still pending, only sent, or failed. The calendar's "missed" and
@@ -105,6 +117,9 @@ class Reminder(models.Model):
         RESTOCK = "restock", _("Restock alert")
 
     Channel = PlaybookStep.Channel
+    # The kinds whose text is what gets pasted into the WeChat group (the inbox offers to copy it); the others'
+    # text is an instruction to the person ("红包名称写活动时间").
+    TEXT_TO_PASTE_KINDS = (Kind.ANNOUNCEMENT, Kind.TEASER, Kind.COUNTDOWN, Kind.WELCOME)
     OPEN_STATUSES = (Status.PENDING, Status.SENDING, Status.SENT, Status.FAILED)
     INBOX_STATUSES = (Status.PENDING, Status.SENDING, Status.SENT, Status.FAILED)
 
@@ -178,6 +193,16 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def has_text_to_paste(self) -> bool:
+        return bool(self.text) and self.kind in self.TEXT_TO_PASTE_KINDS
+
+    def overdue_by(self, now: dt.datetime) -> dt.timedelta | None:
+        """How late an open reminder is at `now`, once past the grace (`overdue_grace`); None when it is not."""
+        if self.status not in self.OPEN_STATUSES or now - self.due_at <= overdue_grace():
+            return None
+        return now - self.due_at
 
     @property
     def delivery_key(self) -> str:

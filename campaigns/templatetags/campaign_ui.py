@@ -5,6 +5,7 @@ import datetime as dt
 from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 register = template.Library()
 
@@ -70,6 +71,21 @@ def duration_text(value) -> str:
         return _("%(h)s h %(m)s min") % {"h": hours, "m": minutes}
     days, hours = divmod(hours, 24)
     return _("%(d)s d %(h)s h") % {"d": days, "h": hours}
+
+
+@register.filter
+def overdue_text(value) -> str:
+    """How late, to the coarsest unit people use: '逾期 40 分钟', '逾期 5 小时', '逾期 3 天'."""
+    if value is None:
+        return ""
+    minutes = max(1, int(value.total_seconds()) // 60)
+    if minutes < 60:
+        return ngettext("overdue %(n)s minute", "overdue %(n)s minutes", minutes) % {"n": minutes}
+    hours = minutes // 60
+    if hours < 24:
+        return ngettext("overdue %(n)s hour", "overdue %(n)s hours", hours) % {"n": hours}
+    days = hours // 24
+    return ngettext("overdue %(n)s day", "overdue %(n)s days", days) % {"n": days}
 
 
 @register.filter

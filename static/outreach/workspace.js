@@ -11,8 +11,8 @@
   var callbackField = document.getElementById("co-callback-field");
   var callbackInput = callbackField ? callbackField.querySelector("input") : null;
   var dial = document.getElementById("co-dial");
+  // The copy button is the shared clipboard helper's (static/js/copy.js): C clicks it.
   var copyButton = document.getElementById("co-copy-script");
-  var script = document.getElementById("co-script");
 
   function csrfToken() {
     var meta = document.querySelector('meta[name="csrf-token"]');
@@ -44,37 +44,6 @@
     }
   }
 
-  function copyScript() {
-    if (!script) {
-      return;
-    }
-    var text = script.textContent;
-    var done = function () {
-      if (copyButton) {
-        copyButton.dataset.label = copyButton.dataset.label || copyButton.innerHTML;
-        copyButton.textContent = copyButton.dataset.copied || "✓";
-        setTimeout(function () { copyButton.innerHTML = copyButton.dataset.label; }, 1500);
-      }
-    };
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(done, function () { fallbackCopy(text); done(); });
-    } else {
-      fallbackCopy(text);
-      done();
-    }
-  }
-
-  function fallbackCopy(text) {
-    var area = document.createElement("textarea");
-    area.value = text;
-    area.setAttribute("readonly", "");
-    area.className = "visually-hidden";
-    document.body.appendChild(area);
-    area.select();
-    try { document.execCommand("copy"); } catch (e) { /* nothing more to try */ }
-    document.body.removeChild(area);
-  }
-
   // Every tap on the number is audited (who, whose number, when, on which task) before the phone dials.
   if (dial) {
     dial.addEventListener("click", function () {
@@ -83,9 +52,6 @@
         headers: { "X-CSRFToken": csrfToken() },
       });
     });
-  }
-  if (copyButton) {
-    copyButton.addEventListener("click", copyScript);
   }
   if (callbackField) {
     var presets = callbackField.querySelectorAll("[data-co-callback]");
@@ -137,8 +103,7 @@
     } else if (event.key === "d" || event.key === "D") {
       if (dial) { event.preventDefault(); dial.click(); }
     } else if (event.key === "c" || event.key === "C") {
-      event.preventDefault();
-      copyScript();
+      if (copyButton) { event.preventDefault(); copyButton.click(); }
     }
   });
   root.dataset.ready = "1";  // the keys work from here on (tests wait for it)

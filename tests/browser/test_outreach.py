@@ -27,7 +27,9 @@ def test_browser_agent_works_three_calls_with_the_keyboard(browser, live_server,
     Script.objects.create(name="通用", text="{name}老板您好，欢迎进{group}")
     build_list(by=operator, agents=[agent], groups=[group])
 
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 1400, "height": 1000}, permissions=["clipboard-read", "clipboard-write"]
+    )
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     watch = PageWatch(page, live_server.url)
@@ -39,6 +41,10 @@ def test_browser_agent_works_three_calls_with_the_keyboard(browser, live_server,
         page.wait_for_selector("#co-workspace[data-ready]")
         first = page.url
         assert "客户0老板您好，欢迎进成都VIP会员群" in page.inner_text("[data-testid=script-text]")
+        page.keyboard.press("c")  # copy the script: the shared clipboard helper, through the button
+        page.locator("#co-copy-script", has_text="已复制").wait_for()
+        script = page.locator("[data-testid=script-text]").text_content()
+        assert page.evaluate("() => navigator.clipboard.readText()") == script
         # Headless Chromium has no phone app: stop the tel: navigation itself (it would leave the page without
         # keyboard focus); the app's own click handler still records the dial.
         page.evaluate("document.getElementById('co-dial').addEventListener('click', e => e.preventDefault())")

@@ -63,7 +63,7 @@ def test_browser_operator_saves_and_reopens_a_segment_selection(browser, live_se
         page.wait_for_function("document.querySelector('[data-testid=result-count]').dataset.count === '1'")
         assert "沉睡大客户" in page.inner_text("[data-testid=member-table]")
 
-        # Name the filter and save it (the name box follows each htmx swap of the results).
+        # Name the filter and save it (the name box sits outside the results each filter change replaces).
         page.fill("input[name=name][form=save-selection-form]", "成都VIP1 沉睡 ≥5000")
         with page.expect_navigation():
             page.click("[data-testid=save-selection]")
@@ -81,6 +81,59 @@ def test_browser_operator_saves_and_reopens_a_segment_selection(browser, live_se
             page.click("text=成都VIP1 沉睡 ≥5000")
         assert result_count(page) == "1"
         assert page.input_value("#id_segment") == "dormant"
+        watch.assert_clean()
+    finally:
+        context.close()
+
+
+HUMAN_DELAY_MS = 120  # about eight keys a second: an operator typing, not a script filling a field
+
+
+@pytest.mark.parametrize(
+    ("filter_field", "filter_value", "refresh_marker", "count"),
+    [
+        # A number field refreshes the results when it loses focus: clicking into the name box does that.
+        ("#id_min_purchase", "5000", "min_purchase=5000", "2"),
+        # The search box refreshes 400 ms after the last key: while the operator is already typing the name.
+        ("#id_q", "沉睡大", "q=", "1"),
+    ],
+    ids=["number-then-name", "search-then-name"],
+)
+def test_browser_a_name_typed_while_the_results_refresh_is_saved(
+    browser, live_server, world, artifacts, filter_field, filter_value, refresh_marker, count
+):
+    make_user("op", Role.OPERATOR)
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    watch = PageWatch(page, live_server.url)
+    try:
+        log_in(page, live_server.url, "op")
+        page.goto(live_server.url + reverse("members:member-list"))
+        vip = str(world["vip"].pk)
+        with page.expect_response(lambda r: f"group={vip}" in r.url):
+            page.select_option("#id_group", vip)
+        name_box = page.locator("input[name=name][form=save-selection-form]")
+        name_box.wait_for(state="visible")
+
+        page.click(filter_field)
+        page.keyboard.type(filter_value, delay=HUMAN_DELAY_MS)
+        name = "成都VIP1 沉睡大客户 回访"
+        # The refresh the filter asked for lands while the name is being typed (the test waits for it inside).
+        with page.expect_response(lambda r: refresh_marker in r.url and "/members/" in r.url):
+            name_box.click()
+            page.keyboard.type(name, delay=HUMAN_DELAY_MS)
+        page.wait_for_selector(f"[data-testid=result-count][data-count='{count}']")
+        page.wait_for_selector(".htmx-request", state="detached")
+        assert name_box.input_value() == name
+        with page.expect_navigation():
+            page.click("[data-testid=save-selection]")
+        assert "已保存筛选" in page.content(), page.inner_text("body")
+        page.screenshot(path=str(artifacts / f"members-save-while-refreshing-{filter_field[4:]}.png"))
+        saved = SavedSelection.objects.get()
+        assert saved.name == name
+        assert f"group={vip}" in saved.query
+        assert refresh_marker in saved.query
         watch.assert_clean()
     finally:
         context.close()

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, CouponTemplate, Order, OrderLine, Reminder
 from campaigns.services import playbook_apply
+from core.dates import local_date, local_midnight
 from tests.conftest import PASSWORD
 
 from .factories import (
@@ -127,9 +128,11 @@ def test_apply_playbook_from_the_campaign_page(client, operator):
 
 def test_inbox_lists_oldest_first_and_done_by_htmx_returns_the_row(client, operator):
     now = timezone.now()
-    newer = ReminderFactory(assignee=operator, status="sent", due_at=now - dt.timedelta(minutes=1), title="甲提醒最新")
-    older = ReminderFactory(assignee=operator, status="sent", due_at=now - dt.timedelta(minutes=30), title="甲提醒最旧")
-    ReminderFactory(assignee=None, status="failed", due_at=now - dt.timedelta(minutes=5), title="甲提醒无人")
+    # Within today (local): the inbox puts today's reminders oldest first, earlier days' in a section of their own.
+    span = min(dt.timedelta(minutes=30), now - local_midnight(local_date(now)))
+    newer = ReminderFactory(assignee=operator, status="sent", due_at=now - span / 30, title="甲提醒最新")
+    older = ReminderFactory(assignee=operator, status="sent", due_at=now - span, title="甲提醒最旧")
+    ReminderFactory(assignee=None, status="failed", due_at=now - span / 6, title="甲提醒无人")
     login(client, operator)
     body = client.get(reverse("campaigns:reminder-inbox")).content.decode()
     assert body.index("甲提醒最旧") < body.index("甲提醒无人") < body.index("甲提醒最新")
