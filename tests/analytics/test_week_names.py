@@ -55,4 +55,4 @@ def test_group_page_names_both_core_counts_and_the_transition_corner(manager_cli
     assert "两个人数不同" in note
     # Week rows and chart categories are named by their days.
     assert "2026-W01</td>" not in html
-    assert "12月29日–1月4日" in html
+    assert "2025年12月29日–2026年1月4日" in html  # a week across two years names both
