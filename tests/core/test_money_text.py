@@ -46,3 +46,17 @@ def test_no_money_is_formatted_by_hand():
 )  # fmt: skip
 def test_template_filter_is_the_one_formatter(value, text):
     assert Template("{% load ui %}{{ v|yuan }}").render(Context({"v": value})) == text == yuan(value)
+
+
+def test_reminder_row_writes_the_red_packet_through_the_formatter():
+    from django.template.loader import render_to_string
+    from django.utils import timezone
+
+    from campaigns.models import Reminder
+
+    reminder = Reminder(
+        pk=1, kind="red_packet", title="发红包", due_at=timezone.now(), red_packet_amount=Decimal("1200"),
+        red_packet_count=10, red_packet_name="周四10点",
+    )  # fmt: skip
+    html = render_to_string("campaigns/partials/_reminder_row.html", {"reminder": reminder})
+    assert "¥1,200.00 × 10 「周四10点」" in html
