@@ -56,3 +56,11 @@ def test_group_page_names_both_core_counts_and_the_transition_corner(manager_cli
     # Week rows and chart categories are named by their days.
     assert "2026-W01</td>" not in html
     assert "2025年12月29日–2026年1月4日" in html  # a week across two years names both
+
+
+def test_recap_names_its_week_and_its_transition_corner(manager_client):
+    html = manager_client.get("/analytics/recap/?period=2026-W02").content.decode()
+    title = re.search(r'<h2 class="page-title">(.*?)</h2>', html, re.S).group(1)
+    assert "1月5日–11日" in title
+    assert "From" not in html
+    assert "期初 ↓ · 期末 →" in html

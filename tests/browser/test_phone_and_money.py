@@ -59,6 +59,16 @@ def test_browser_phone_members_and_ranking_fit_390(browser, live_server, numbers
     assert number_cell.bounding_box()["x"] < number_before - 100, "the numbers did not scroll"
     assert first_cell.bounding_box()["width"] >= 100, "the group name is squeezed"
     page.screenshot(path=str(artifacts / "phone-ranking.png"))
+
+    # The other numbers pages with wide tables (the transition matrices) scroll them inside their cards too.
+    for name, url in (
+        ("phone-group-trends", reverse("analytics:group", args=["CD-VIP"]) + "?week=2026-W02"),
+        ("phone-recap", reverse("analytics:recap") + "?period=2026-W02"),
+    ):
+        page.goto(live_server.url + url)
+        page.locator(".co-heat").first.wait_for()
+        assert page.evaluate(NO_PAGE_SCROLL), f"{url} scrolls sideways at 390 px"
+        page.screenshot(path=str(artifacts / f"{name}.png"))
     assert not errors, errors
     context.close()
 
