@@ -15,6 +15,12 @@ SEGMENT_COLORS = {"potential": "#a3b1c6", "new": "#5eba7d", "core": "#206bc4", "
 UP, DOWN, TOTAL = "#2fb344", "#d63939", "#206bc4"
 
 
+# A money axis or series: static/analytics/charts.js writes its labels and tooltips with the browser's copy of
+# core.money.yuan ('¥5,000', '−¥8,005.44'); an ECharts label template with the sign glued to {value} would
+# print '¥-5,220'.
+MONEY = {"coMoney": True}
+
+
 def _num(value, places: int = 2):
     if value is None:
         return None
@@ -37,12 +43,12 @@ def gmv_chart(labels: list[str], metrics: list) -> dict:
     """Weekly GMV as stacked bars: core members' GMV and one-time buyers' GMV."""
     return _base(
         xAxis={"type": "category", "data": labels},
-        yAxis={"type": "value", "name": _("GMV (¥)"), "axisLabel": {"formatter": "¥{value}"}},
+        yAxis={"type": "value", "name": _("GMV (¥)"), **MONEY},
         series=[
             {"name": _("Core GMV"), "type": "bar", "stack": "gmv", "data": [_num(m.core_gmv) for m in metrics],
-             "itemStyle": {"color": SEGMENT_COLORS["core"]}},
+             "itemStyle": {"color": SEGMENT_COLORS["core"]}, **MONEY},
             {"name": _("Other GMV"), "type": "bar", "stack": "gmv", "data": [_num(m.other_gmv) for m in metrics],
-             "itemStyle": {"color": SEGMENT_COLORS["potential"]}},
+             "itemStyle": {"color": SEGMENT_COLORS["potential"]}, **MONEY},
         ],
     )  # fmt: skip
 
@@ -52,19 +58,19 @@ def factors_chart(labels: list[str], metrics: list) -> dict:
     option = _base(
         xAxis={"type": "category", "data": labels},
         yAxis=[
-            {"type": "value", "name": _("Core members"), "position": "left", "minInterval": 1},
+            {"type": "value", "name": _("Core members (in the week)"), "position": "left", "minInterval": 1},
             {"type": "value", "name": _("Repurchases"), "position": "right",
              "nameTextStyle": {"align": "right"}},
             {"type": "value", "name": _("AOV (¥)"), "position": "right", "offset": 56,
-             "nameTextStyle": {"align": "left"}, "axisLabel": {"formatter": "¥{value}"}},
+             "nameTextStyle": {"align": "left"}, **MONEY},
         ],
         series=[
-            {"name": _("Core members"), "type": "line", "yAxisIndex": 0, "data": [m.core_members for m in metrics],
-             "itemStyle": {"color": SEGMENT_COLORS["core"]}},
+            {"name": _("Core members (in the week)"), "type": "line", "yAxisIndex": 0,
+             "data": [m.core_members for m in metrics], "itemStyle": {"color": SEGMENT_COLORS["core"]}},
             {"name": _("Repurchases"), "type": "line", "yAxisIndex": 1, "data": [_num(m.repurchases) for m in metrics],
              "itemStyle": {"color": "#ae3ec9"}},
             {"name": _("AOV"), "type": "line", "yAxisIndex": 2, "data": [_num(m.aov) for m in metrics],
-             "itemStyle": {"color": "#f76707"}},
+             "itemStyle": {"color": "#f76707"}, **MONEY},
         ],
     )  # fmt: skip
     option["grid"]["right"] = 120
@@ -123,7 +129,7 @@ def forecast_chart(actual_labels: list[str], actual: list[int], projected: list[
     pad = [None] * (len(actual) - 1)
     return _base(
         xAxis={"type": "category", "data": labels},
-        yAxis={"type": "value", "name": _("Core members"), "minInterval": 1},
+        yAxis={"type": "value", "name": _("Core segment"), "minInterval": 1},
         series=[
             {"name": _("Actual"), "type": "line", "data": actual + [None] * len(projected),
              "itemStyle": {"color": SEGMENT_COLORS["core"]}},
@@ -160,19 +166,19 @@ def waterfall_chart(decomposition, *, before_label: str, after_label: str) -> di
     return _base(
         tooltip={"trigger": "axis", "axisPointer": {"type": "shadow"}},
         xAxis={"type": "category", "data": labels},
-        yAxis={"type": "value", "name": _("GMV (¥)"), "axisLabel": {"formatter": "¥{value}"},
+        yAxis={"type": "value", "name": _("GMV (¥)"), **MONEY,
                "min": _waterfall_floor([b for b in base[1:-1]] + [_num(before), _num(after)],
                                        [b + r + f for b, r, f in zip(base, rise, fall, strict=True)])},
         legend={"show": False},
         series=[
             {"name": "base", "type": "bar", "stack": "w", "data": base, "silent": True,
              "itemStyle": {"color": "transparent"}, "tooltip": {"show": False}},
-            {"name": _("Increase"), "type": "bar", "stack": "w",
+            {"name": _("Increase"), "type": "bar", "stack": "w", **MONEY,
              "data": [{"value": v, "itemStyle": {"color": TOTAL if i in (0, len(labels) - 1) else UP},
                        "label": {"show": bool(v) or i in (0, len(labels) - 1), "formatter": _label(v, i, labels)}}
                       for i, v in enumerate(rise)],
              "label": {"position": "top"}},
-            {"name": _("Decrease"), "type": "bar", "stack": "w", "itemStyle": {"color": DOWN},
+            {"name": _("Decrease"), "type": "bar", "stack": "w", "itemStyle": {"color": DOWN}, **MONEY,
              "data": [{"value": v, "label": {"show": bool(v), "formatter": yuan(-Decimal(str(v)))}} for v in fall],
              "label": {"position": "bottom"}},
         ],

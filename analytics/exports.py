@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from core import spreadsheets
+from core.money import XLSX_FORMAT
 
 from .metrics import METRIC_LABELS
 from .selectors import Ranking, RankingRow
@@ -60,7 +61,7 @@ def ranking_xlsx(ranking: Ranking) -> HttpResponse:
     book = xlsxwriter.Workbook(buffer, spreadsheets.WORKBOOK_OPTIONS)
     sheet = book.add_worksheet(_("Group ranking")[:31])
     bold = book.add_format({"bold": True, "bg_color": "#eef3fb", "border": 1})
-    money = book.add_format({"num_format": "¥#,##0.00"})
+    money = book.add_format({"num_format": XLSX_FORMAT})
     ratio = book.add_format({"num_format": "0.00"})
     count = book.add_format({"num_format": "#,##0"})
     total = book.add_format({"bold": True, "top": 1})

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core import forms as bounded
-from core.dates import parse_week, week_label
+from core.dates import current_week_monday, parse_week, week_label, week_title
 
 from .selectors import Period, last_complete_week
 
@@ -83,8 +83,18 @@ class TrendForm(forms.Form):
 
 
 def week_choices(last: date, count: int = 26, *, selected: date | None = None) -> list[tuple[str, str]]:
-    """The last `count` weeks for a select, newest first, and the selected week wherever it lies."""
+    """The current week (still running, so marked) and the `count` weeks up to `last`, newest first, and the
+    selected week wherever it lies. Values are ISO weeks ('2026-W48'); people read '11月23日–29日 · 2026-W48'."""
+    current = current_week_monday()
     mondays = [last - timedelta(days=7 * k) for k in range(count)]
+    if current > last:
+        mondays.insert(0, current)
     if selected is not None and selected not in mondays:
         mondays = sorted([*mondays, selected], reverse=True)
-    return [(week_label(d), f"{week_label(d)} ({d:%m-%d} – {d + timedelta(days=6):%m-%d})") for d in mondays]
+    return [(week_label(d), _week_option(d, current)) for d in mondays]
+
+
+def _week_option(monday: date, current: date) -> str:
+    if monday == current:
+        return _("%(week)s (this week, so far)") % {"week": week_title(monday)}
+    return week_title(monday)

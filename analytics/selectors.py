@@ -20,7 +20,7 @@ from decimal import Decimal
 import numpy as np
 from django.utils import timezone
 
-from core.dates import current_week_monday, local_midnight, week_bounds, week_label
+from core.dates import current_week_monday, local_midnight, week_bounds, week_name, week_title
 from members.models import Group, Member
 
 from . import conf
@@ -137,13 +137,13 @@ class Period:
     @property
     def label(self) -> str:
         if self.week is not None:
-            return f"{week_label(self.week)} ({self.start:%m-%d} – {self.until:%m-%d})"
+            return week_title(self.week)
         return f"{self.start.isoformat()} – {self.until.isoformat()}"
 
     @property
     def short_label(self) -> str:
         if self.week is not None:
-            return week_label(self.week)
+            return week_name(self.week)
         return f"{self.start:%m-%d}–{self.until:%m-%d}"
 
     @classmethod
@@ -239,7 +239,7 @@ class WeekRow:
 
     @property
     def label(self) -> str:
-        return week_label(self.monday)
+        return week_name(self.monday)
 
 
 @dataclass(frozen=True)
@@ -300,7 +300,7 @@ class PlatformWeek:
 
     @property
     def label(self) -> str:
-        return week_label(self.monday)
+        return week_name(self.monday)
 
     @property
     def high_value_groups(self) -> int:

@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from core.access import require_perms
-from core.dates import week_label
+from core.dates import week_label, week_name
 from core.money import yuan
 
 from . import charts, conf, exports, groups, selectors
@@ -119,11 +119,11 @@ def group_detail(request, code: str):
     trends = selectors.group_trends(group=group, last_week=last, weeks=weeks)
     labels = [w.label for w in trends.weeks]
     metrics = [w.metrics for w in trends.weeks]
-    snapshot_labels = labels + [week_label(last + timedelta(days=7))]
+    snapshot_labels = labels + [week_name(last + timedelta(days=7))]
     snapshots = [w.transitions.start_counts for w in trends.weeks] + [trends.selected.transitions.end_counts]
     rates = [w.transitions.rates() for w in trends.weeks]
     forecast = trends.forecast
-    projected = [(week_label(t.date()), v["core"]) for t, v in forecast.projection]
+    projected = [(week_name(t.date()), v["core"]) for t, v in forecast.projection]
     transitions = trends.selected.transitions
     segment_labels = {s.value: str(s.label) for s in Segment}
     target_labels = {**segment_labels, "left": _("Left the group")}
@@ -156,6 +156,7 @@ def group_detail(request, code: str):
             "probabilities": probabilities,
             "projected": projected,
             "window_days": conf.segment_window().days,
+            "core_min": conf.core_min_orders(),
             "forecast_actual": list(zip(snapshot_labels, [s["core"] for s in snapshots], strict=True)),
             "charts": {
                 "gmv": charts.gmv_chart(labels, metrics),

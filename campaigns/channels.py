@@ -15,6 +15,8 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
 
+from core.money import yuan
+
 from .models import RateLimitBucket, RateLimitHit, Reminder, WebhookRobot
 
 WECOM_RATE_LIMITED = 45009  # WeCom's errcode for "api freq out of limit"
@@ -71,7 +73,8 @@ def reminder_markdown(reminder: Reminder, *, key: str) -> str:
         lines.append(f"> 负责人：{reminder.assignee.get_full_name() or reminder.assignee.username}")
     if reminder.red_packet_amount:
         lines.append(
-            f"> 红包：¥{reminder.red_packet_amount} × {reminder.red_packet_count}，名称「{reminder.red_packet_name}」"
+            f"> 红包：{yuan(reminder.red_packet_amount)} × {reminder.red_packet_count}，"
+            f"名称「{reminder.red_packet_name}」"
         )
     if reminder.text:
         lines.append("")
@@ -134,7 +137,8 @@ def send_email(reminder: Reminder, *, key: str, now: dt.datetime) -> str:
         lines.insert(0, f"群：{reminder.group.name}")
     if reminder.red_packet_amount:
         lines.append(
-            f"红包：¥{reminder.red_packet_amount} × {reminder.red_packet_count}，名称「{reminder.red_packet_name}」"
+            f"红包：{yuan(reminder.red_packet_amount)} × {reminder.red_packet_count}，"
+            f"名称「{reminder.red_packet_name}」"
         )
     lines.append(f"时间：{_local(reminder.due_at)}")
     message = EmailMessage(

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.money import to_money
+from core.money import to_money, yuan
 from members.models import Group
 
 from .models import Campaign, CampaignItem
@@ -43,8 +43,8 @@ def check_prices(items: list[CampaignItem]) -> list[Problem]:
     return [
         Problem(
             "price_not_below_public",
-            _("%(item)s: the campaign price ¥%(price)s is not below the lowest public price ¥%(public)s.")
-            % {"item": item.product.name, "price": item.price, "public": item.product.lowest_public_price},
+            _("%(item)s: the campaign price %(price)s is not below the lowest public price %(public)s.")
+            % {"item": item.product.name, "price": yuan(item.price), "public": yuan(item.product.lowest_public_price)},
         )
         for item in items
         if item.price >= item.product.lowest_public_price
@@ -61,14 +61,14 @@ def check_mix(items: list[CampaignItem]) -> list[Problem]:
     problems = []
     if not any(item.final_price >= high for item in items):
         problems.append(
-            Problem("mix_no_high_price", _("No high-unit-price item (at ¥%(high)s or more).") % {"high": high})
+            Problem("mix_no_high_price", _("No high-unit-price item (at %(high)s or more).") % {"high": yuan(high)})
         )
     if not any(item.final_price <= cheap and item.expected_quantity >= volume for item in items):
         problems.append(
             Problem(
                 "mix_no_cheap_volume",
-                _("No cheap high-volume item (at ¥%(cheap)s or less, expected to sell %(volume)s or more).")
-                % {"cheap": cheap, "volume": volume},
+                _("No cheap high-volume item (at %(cheap)s or less, expected to sell %(volume)s or more).")
+                % {"cheap": yuan(cheap), "volume": volume},
             )
         )
     return problems
@@ -86,21 +86,21 @@ def check_loss(campaign: Campaign, items: list[CampaignItem]) -> list[Problem]:
         return []
     losers = sorted((item for item in items if item.projected_margin < 0), key=lambda item: item.projected_margin)
     detail = "; ".join(
-        _("%(item)s %(qty)s × (¥%(price)s − ¥%(cost)s) = ¥%(margin)s")
+        _("%(item)s %(qty)s × (%(price)s − %(cost)s) = %(margin)s")
         % {
             "item": item.product.name,
             "qty": item.projected_quantity,
-            "price": item.final_price,
-            "cost": item.product.unit_cost,
-            "margin": item.projected_margin,
+            "price": yuan(item.final_price),
+            "cost": yuan(item.product.unit_cost),
+            "margin": yuan(item.projected_margin),
         }
         for item in losers[:5]
     )
     return [
         Problem(
             "loss_over_cap",
-            _("The projected loss ¥%(loss)s is beyond the loss cap ¥%(cap)s (%(detail)s).")
-            % {"loss": loss, "cap": campaign.loss_cap, "detail": detail},
+            _("The projected loss %(loss)s is beyond the loss cap %(cap)s (%(detail)s).")
+            % {"loss": yuan(loss), "cap": yuan(campaign.loss_cap), "detail": detail},
         )
     ]
 

@@ -156,14 +156,9 @@ class ApplyToGroupsForm(StyledMixin, forms.Form):
 
 
 class CopyPlaybookForm(StyledMixin, forms.Form):
-    code = forms.SlugField(label=_("code"), max_length=50)
-    name = forms.CharField(label=_("name"), max_length=200)
+    """Only the copy's name: its code is made from the original's (people never read or type codes)."""
 
-    def clean_code(self):
-        code = self.cleaned_data["code"]
-        if Playbook.objects.filter(code=code).exists():
-            raise forms.ValidationError(_("A playbook with this code exists."))
-        return code
+    name = forms.CharField(label=_("name"), max_length=200)
 
 
 class CouponIssueForm(StyledMixin, forms.Form):

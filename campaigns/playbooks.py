@@ -12,6 +12,8 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.money import yuan
+
 # Every placeholder a step template may use, with what it becomes.
 PLACEHOLDERS: dict[str, str] = {
     "campaign_name": "活动名称",
@@ -110,7 +112,8 @@ def items_text(items: Iterable) -> str:
     """One line per campaign item: name, campaign price and the public price it beats."""
     lines = []
     for item in items:
-        line = f"· {item.product.name} 活动价 ¥{item.final_price} （全网最低 ¥{item.product.lowest_public_price}）"
+        price, public = yuan(item.final_price), yuan(item.product.lowest_public_price)
+        line = f"· {item.product.name} 活动价 {price} （全网最低 {public}）"
         if item.is_clearance and item.second_discount_rate:
             line += " 折上折"
         lines.append(line)
@@ -133,6 +136,94 @@ def campaign_context(campaign, items_rendered: str | None = None) -> dict[str, s
         "link": campaign.landing_url,
         "items": items_rendered if items_rendered is not None else items_text(campaign.items.select_related("product")),
     }
+
+
+# What a placeholder stands for on a playbook's page, where no campaign or group fills it yet: 「活动时间」.
+PLACEHOLDER_NAMES: dict[str, str] = {
+    "campaign_name": "活动名称",
+    "campaign_time": "活动时间",
+    "weekday": "活动日星期",
+    "date": "活动日期",
+    "start": "开始时间",
+    "end": "结束时间",
+    "link": "活动链接",
+    "items": "活动商品清单",
+    "group_name": "群名称",
+    "owner": "群主",
+    "amount": "红包金额",
+    "count": "红包个数",
+    "minutes_left": "距开始分钟数",
+    "day": "第几天",
+    "welcome": "本群欢迎语",
+    "rules": "本群群规",
+}
+
+
+def step_preview(step, template: str) -> str:
+    """A step's template as its playbook shows it, before any campaign or group: what the step itself knows
+    (its red packet's amount and count, which day of the group it falls on) filled in, every other
+    placeholder named in corner brackets ('发红包 ¥0.50 × 10「活动时间」'). A template that cannot be rendered
+    is shown as written."""
+    if not template or template_errors(template):
+        return template or ""
+    values = {name: f"「{label}」" for name, label in PLACEHOLDER_NAMES.items()}
+    if step.red_packet_amount is not None:
+        values["amount"] = money_text(step.red_packet_amount)
+    if step.red_packet_count:
+        values["count"] = str(step.red_packet_count)
+    if step.anchor == "group_created":
+        values["day"] = str(step.offset_days + 1)
+    if step.anchor == "campaign_start" and step.at_time is None:
+        values["minutes_left"] = str(max(0, -(step.offset_days * 24 * 60 + step.offset_minutes)))
+    # A template that already quotes a placeholder ('「{campaign_time}」') gets one pair of brackets, not two.
+    return render(template, values).replace("「「", "「").replace("」」", "」")
+
+
+def step_when(step) -> str:
+    """When a step falls, said in words: '开始前 1 天 20:00', '开始前 10 分钟', '建群第 3 天 20:00',
+    '每天 08:30，共 7 天'."""
+    time = f"{step.at_time:%H:%M}" if step.at_time else ""
+    if step.anchor == "daily":
+        return _("every day at %(time)s, for %(days)s days") % {"time": time, "days": step.repeat_days}
+    if step.anchor == "group_created":
+        if step.at_time:
+            return _("day %(n)s of the group, %(time)s") % {"n": step.offset_days + 1, "time": time}
+        minutes = step.offset_days * 24 * 60 + step.offset_minutes
+        if not minutes:
+            return _("when the group is created")
+        return _("%(duration)s after the group is created") % {"duration": minutes_text(abs(minutes))}
+    is_start = step.anchor == "campaign_start"
+    if step.at_time:
+        days = step.offset_days
+        if days < 0:
+            text = _("%(n)s days before the start, %(time)s") if is_start else _("%(n)s days before the end, %(time)s")
+        elif days > 0:
+            text = _("%(n)s days after the start, %(time)s") if is_start else _("%(n)s days after the end, %(time)s")
+        else:
+            text = _("on the start day, %(time)s") if is_start else _("on the end day, %(time)s")
+        return text % {"n": abs(days), "time": time}
+    minutes = step.offset_days * 24 * 60 + step.offset_minutes
+    if minutes < 0:
+        text = _("%(duration)s before the start") if is_start else _("%(duration)s before the end")
+    elif minutes > 0:
+        text = _("%(duration)s after the start") if is_start else _("%(duration)s after the end")
+    else:
+        return _("at the start") if is_start else _("at the end")
+    return text % {"duration": minutes_text(abs(minutes))}
+
+
+def minutes_text(minutes: int) -> str:
+    """'10 分钟', '2 小时', '1 天 3 小时': an offset in the largest units that say it exactly enough."""
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(_("%(n)s d") % {"n": days})
+    if hours:
+        parts.append(_("%(n)s h") % {"n": hours})
+    if mins:
+        parts.append(_("%(n)s min") % {"n": mins})
+    return " ".join(parts)
 
 
 def money_text(value: Decimal | None) -> str:

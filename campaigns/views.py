@@ -248,7 +248,7 @@ def playbook_detail(request, pk: int):
         "steps": playbook.steps.select_related("assignee"),
         "assignments": assignments,
         "apply_form": ApplyToGroupsForm(),
-        "copy_form": CopyPlaybookForm(initial={"code": f"{playbook.code}-copy", "name": f"{playbook.name}（副本）"}),
+        "copy_form": CopyPlaybookForm(initial={"name": f"{playbook.name}（副本）"}),
         "can_change": can(request.user, CHANGE_PLAYBOOKS),
     }
     return render(request, "campaigns/playbook_detail.html", context)
@@ -283,7 +283,7 @@ def playbook_copy(request, pk: int):
         messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
         return redirect("campaigns:playbook-detail", pk=playbook.pk)
     copy = services.playbook_copy(
-        playbook=playbook, code=form.cleaned_data["code"], name=form.cleaned_data["name"], by=request.user
+        playbook=playbook, code=services.playbook_copy_code(playbook), name=form.cleaned_data["name"], by=request.user
     )
     messages.success(request, _("Copied. Adjust the steps in the admin, then run it in other groups."))
     return redirect("campaigns:playbook-detail", pk=copy.pk)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 # Days and weeks a person can mean: year 1 and year 9999 have no whole week around them in every zone, and a
@@ -52,8 +53,29 @@ def validate_sensible_date(value: date) -> None:
 
 
 def week_label(monday: date) -> str:
+    """The ISO week as a key, '2026-W48': for URLs, files and APIs. People read `week_name`."""
     year, week, _ = monday.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def week_name(monday: date) -> str:
+    """The week `monday` is in as people name it, Monday to Sunday: '11月23日–29日', '11月30日–12月6日', and with
+    the years when it spans two ('2026年12月28日–2027年1月3日'). The one place a week is named for people;
+    `week_title` adds the ISO week after it."""
+    first = week_monday(monday)
+    last = first + timedelta(days=6)
+    values = {"year1": first.year, "month1": first.month, "day1": first.day,
+              "year2": last.year, "month2": last.month, "day2": last.day}  # fmt: skip
+    if first.year != last.year:
+        return pgettext("week", "%(month1)s/%(day1)s/%(year1)s – %(month2)s/%(day2)s/%(year2)s") % values
+    if first.month != last.month:
+        return pgettext("week", "%(month1)s/%(day1)s – %(month2)s/%(day2)s") % values
+    return pgettext("week", "%(month1)s/%(day1)s–%(day2)s") % values
+
+
+def week_title(monday: date) -> str:
+    """'11月23日–29日 · 2026-W48': the week's name with its ISO week second, for selects and plain text."""
+    return f"{week_name(monday)} · {week_label(week_monday(monday))}"
 
 
 def week_monday(day: date) -> date:

@@ -11,6 +11,9 @@ MAX_DIGITS = 12
 MAX_AMOUNT = Decimal(10) ** (MAX_DIGITS - 2) - CENT  # the largest amount a MoneyField holds: 9,999,999,999.99
 MINUS = "−"  # a true minus sign: "−¥5,220.00" reads as one token, a hyphen does not
 DASH = "—"
+# The same text as `yuan` for money cells of the workbooks people download (the cell keeps its number).
+XLSX_FORMAT = f'"¥"#,##0.00;"{MINUS}¥"#,##0.00'
+XLSX_WHOLE_FORMAT = f'"¥"#,##0;"{MINUS}¥"#,##0'
 
 
 def to_money(value) -> Decimal:

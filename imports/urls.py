@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/confirm/", views.import_confirm, name="import-confirm"),
     path("<int:pk>/retry/", views.import_retry, name="import-retry"),
     path("<int:pk>/errors.csv", views.import_errors_csv, name="import-errors"),
+    path("<int:pk>/errors.xlsx", views.import_errors_xlsx, name="import-errors-xlsx"),
 ]

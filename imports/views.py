@@ -7,10 +7,13 @@ job's row (htmx, every second) for "rows done of rows". A failed job can be retr
 """
 
 import csv
+import io
 
+import xlsxwriter
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -155,4 +158,33 @@ def import_errors_csv(request, pk):
     writer.writerow(["line", "column", "reason"])
     for line, column, message in job.report.get("errors", []):
         writer.writerow(spreadsheets.row([line, column, message]))
+    return response
+
+
+@require_perms(IMPORT_DATA)
+@require_GET
+def import_errors_xlsx(request, pk):
+    """The error table for people: a workbook with the headers in the reader's language (行, 列, 原因) and a
+    file name they can find again. errors.csv stays as it is, the stable form for machines."""
+    job = import_job_for(request.user, pk)
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, spreadsheets.WORKBOOK_OPTIONS)
+    sheet = book.add_worksheet(_("Errors")[:31])
+    bold = book.add_format({"bold": True})
+    for col, header in enumerate((_("Line"), _("Column"), _("Reason"))):
+        spreadsheets.write_cell(sheet, 0, col, header, bold)
+    for index, (line, column, message) in enumerate(job.report.get("errors", []), start=1):
+        spreadsheets.write_cell(sheet, index, 0, line)
+        spreadsheets.write_cell(sheet, index, 1, column or "")
+        spreadsheets.write_cell(sheet, index, 2, message)
+    sheet.set_column(0, 0, 8)
+    sheet.set_column(1, 1, 18)
+    sheet.set_column(2, 2, 80)
+    sheet.freeze_panes(1, 0)
+    book.close()
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    filename = _("import-%(pk)s-errors") % {"pk": job.pk} + ".xlsx"
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
     return response

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 from django.utils.translation import gettext as _
 
+from core.dates import parse_week, week_name
 from core.money import yuan
 
 from .. import charts as analytics_charts
@@ -23,16 +24,24 @@ def _f(value) -> float | None:
     return None if value is None else round(float(value), 2)
 
 
+def period_name(key: str) -> str:
+    """A recap period's key as people read it: a week by its days ('11月23日–29日'), a month as it is."""
+    try:
+        return week_name(parse_week(key))
+    except ValueError:
+        return key
+
+
 def targets_chart(doc: dict) -> dict:
     rows = doc["targets"]["campaigns"]
     return analytics_charts._base(
         tooltip={"trigger": "axis", "axisPointer": {"type": "shadow"}},
         xAxis={"type": "category", "data": [r["name"] for r in rows]},
-        yAxis={"type": "value", "name": _("GMV (¥)"), "axisLabel": {"formatter": "¥{value}"}},
+        yAxis={"type": "value", "name": _("GMV (¥)"), **analytics_charts.MONEY},
         series=[
             {"name": _("Target"), "type": "bar", "data": [_f(r["target"]) for r in rows],
-             "itemStyle": {"color": TARGET}},
-            {"name": _("GMV"), "type": "bar", "itemStyle": {"color": ACTUAL},
+             "itemStyle": {"color": TARGET}, **analytics_charts.MONEY},
+            {"name": _("GMV"), "type": "bar", "itemStyle": {"color": ACTUAL}, **analytics_charts.MONEY,
              "data": [{"value": _f(r["gmv"]), "label": {"show": True, "position": "top",
                                                        "formatter": yuan(r["gmv"], whole=True)}} for r in rows]},
         ],
@@ -51,7 +60,9 @@ def waterfall_chart(doc: dict) -> dict:
         other_effect=_d(p["other_effect"]),
     )
     option = analytics_charts.waterfall_chart(
-        decomposition, before_label=doc["period"]["previous"], after_label=doc["period"]["key"]
+        decomposition,
+        before_label=period_name(doc["period"]["previous"]),
+        after_label=period_name(doc["period"]["key"]),
     )
     option["xAxis"]["axisLabel"] = {"interval": 0}  # every step named, also in a half-width card
     return option
@@ -65,10 +76,10 @@ def movers_chart(doc: dict) -> dict:
         tooltip={"trigger": "axis", "axisPointer": {"type": "shadow"}},
         grid={"left": 140, "right": 48, "top": 24, "bottom": 32},
         legend={"show": False},
-        xAxis={"type": "value", "name": _("GMV change (¥)")},
+        xAxis={"type": "value", "name": _("GMV change (¥)"), **analytics_charts.MONEY},
         yAxis={"type": "category", "data": [by_code[c]["name"] for c in codes]},
         series=[{
-            "type": "bar", "name": _("GMV change"),
+            "type": "bar", "name": _("GMV change"), **analytics_charts.MONEY,
             "data": [{"value": _f(by_code[c]["delta"]),
                       "itemStyle": {"color": analytics_charts.UP if _d(by_code[c]["delta"]) > 0
                                     else analytics_charts.DOWN}} for c in codes],
@@ -88,7 +99,7 @@ def rates_chart(doc: dict) -> dict:
         xAxis={"type": "category", "data": [str(RATE_LABELS[k]) for k in keys]},
         yAxis={"type": "value", "name": "%", "axisLabel": {"formatter": "{value}%"}},
         series=[
-            {"name": doc["period"]["key"], "type": "bar", "data": [pct(block.get(k)) for k in keys],
+            {"name": period_name(doc["period"]["key"]), "type": "bar", "data": [pct(block.get(k)) for k in keys],
              "itemStyle": {"color": ACTUAL}},
             {"name": _("Trailing four periods"), "type": "bar",
              "data": [pct((block.get("baseline") or {}).get(k)) for k in keys], "itemStyle": {"color": TARGET}},

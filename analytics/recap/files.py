@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from core import spreadsheets
+from core.money import XLSX_FORMAT, XLSX_WHOLE_FORMAT
 
 from ..models import RecapNote
 from . import present
@@ -32,7 +33,7 @@ class _Book:
         self.formats = {
             "title": add({"bold": True, "font_size": 14}),
             "header": add({"bold": True, "bg_color": "#eef3fb", "border": 1, "text_wrap": True, "valign": "top"}),
-            "money": add({"num_format": "¥#,##0.00"}),
+            "money": add({"num_format": XLSX_FORMAT}),
             "ratio": add({"num_format": "0.0%"}),
             "number": add({"num_format": "0.00"}),
             "count": add({"num_format": "#,##0"}),
@@ -206,7 +207,7 @@ def write_xlsx(doc: dict, target, *, note: str = "") -> None:
                 "values": f"='{ref}'!${chr(65 + col)}$4:${chr(65 + col)}${3 + count}",
             })  # fmt: skip
         chart.set_title({"name": _("Target vs actual")})
-        chart.set_y_axis({"num_format": "¥#,##0"})
+        chart.set_y_axis({"num_format": XLSX_WHOLE_FORMAT})
         chart_sheet = book.book.add_worksheet(_("Chart")[:31])
         chart_sheet.insert_chart("B2", chart, {"x_scale": 1.6, "y_scale": 1.4})
     book.book.close()

@@ -6,7 +6,16 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
-from core.dates import FIRST_YEAR, LAST_YEAR, current_week_monday, local_date, local_midnight, parse_week, week_label
+from core.dates import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    current_week_monday,
+    local_date,
+    local_midnight,
+    parse_week,
+    week_label,
+    week_title,
+)
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 WEEK, MONTH = "week", "month"
@@ -36,6 +45,8 @@ class RecapPeriod:
 
     @property
     def label(self) -> str:
+        if self.kind == WEEK:
+            return week_title(self.start)
         return f"{self.key} ({self.start:%m-%d} – {self.until:%m-%d})"
 
     def previous(self) -> "RecapPeriod":

@@ -117,6 +117,17 @@ def playbook_apply(
 
 
 @transaction.atomic
+def playbook_copy_code(playbook: Playbook) -> str:
+    """A free code for a copy of `playbook`: 'weekly-warm-up-copy', then '…-copy-2', '…-copy-3'."""
+    stem = f"{playbook.code[:40]}-copy"
+    taken = set(Playbook.objects.filter(code__startswith=stem).values_list("code", flat=True))
+    code, number = stem, 1
+    while code in taken:
+        number += 1
+        code = f"{stem}-{number}"
+    return code
+
+
 def playbook_copy(*, playbook: Playbook, code: str, name: str, by=None) -> Playbook:
     """Copy a playbook with its steps, to adapt it for other groups (复制); the copy remembers its origin."""
     copy = Playbook(code=code, name=name, description=playbook.description, copied_from=playbook, created_by=by)

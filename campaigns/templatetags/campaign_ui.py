@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from campaigns import playbooks
+
 register = template.Library()
 
 _STATUS = {
@@ -90,15 +92,22 @@ def overdue_text(value) -> str:
 
 @register.filter
 def step_when(step) -> str:
-    """'T−1d 20:00', 'T−10 min', 'every day 08:30', 'day 3 20:00' — a step's timing in the team's shorthand."""
-    anchor = {"campaign_start": "T", "campaign_end": _("end"), "group_created": _("day")}.get(step.anchor)
-    if step.anchor == "daily":
-        return _("every day %(time)s × %(days)s") % {"time": f"{step.at_time:%H:%M}", "days": step.repeat_days}
-    if step.anchor == "group_created":
-        when = _("day %(n)s") % {"n": step.offset_days + 1}
-        return f"{when} {step.at_time:%H:%M}" if step.at_time else f"{when} +{step.offset_minutes} min"
-    days = f"{step.offset_days:+d}d" if step.offset_days else ""
-    if step.at_time:
-        return f"{anchor}{days or '−0'} {step.at_time:%H:%M}".replace("-", "−")
-    minutes = f"{step.offset_minutes:+d} min" if step.offset_minutes else ""
-    return (f"{anchor}{days}{minutes}" if days or minutes else f"{anchor}").replace("-", "−")
+    """When a playbook step falls, in words ('开始前 1 天 20:00'); campaigns.playbooks.step_when says it."""
+    return playbooks.step_when(step)
+
+
+@register.filter
+def step_title(step) -> str:
+    """A step's title with what the step knows filled in and the rest named ('发红包 ¥0.50 × 10「活动时间」')."""
+    return playbooks.step_preview(step, step.title)
+
+
+@register.filter
+def step_text(step) -> str:
+    return playbooks.step_preview(step, step.text)
+
+
+@register.filter
+def step_red_packet_name(step) -> str:
+    """The red packet's name in corner brackets, as the team writes it: '「周四10点」' or '「活动时间」'."""
+    return playbooks.step_preview(step, f"「{step.red_packet_name}」") if step.red_packet_name else ""

@@ -3,6 +3,7 @@
 `{% load ui %}` then:
 - `{% icon "users" %}` an icon from static/vendor/tabler-icons/sprite.svg (`class_` adds CSS classes);
 - `{{ amount|yuan }}` '¥12,345.00', `{{ change|signed_yuan }}` '+¥900' (core.money.yuan, the one formatter);
+- `{{ monday|week }}` '11月23日–29日' with the ISO week '2026-W48' after it, smaller (a day or an ISO week key);
 - `{{ group|capacity_percent }}` 0–100;
 - `{{ group.tier|tier_class }}`, `{{ group.stage|stage_class }}`, `{{ membership.status|status_class }}`
   colour classes for badges.
@@ -12,7 +13,7 @@ from django import template
 from django.templatetags.static import static
 from django.utils.html import format_html
 
-from core import money
+from core import dates, money
 from core.users import user_display_name
 
 register = template.Library()
@@ -37,6 +38,31 @@ def yuan(value) -> str:
 def signed_yuan(value) -> str:
     """A change of money: '+¥900', '−¥5,100.50', '¥0' ('—' for None)."""
     return money.yuan(value, signed=True, whole=True)
+
+
+@register.filter
+def week(value) -> str:
+    """A week for people: its days first, its ISO week second and quieter. Takes a day of the week or an
+    ISO week key ('2026-W48'); any other text (a month key, say) is shown as it is."""
+    if isinstance(value, str):
+        try:
+            value = dates.parse_week(value)
+        except ValueError:
+            return value
+    if value is None or value == "":
+        return money.DASH
+    monday = dates.week_monday(value)
+    return format_html(
+        '{} <span class="text-secondary small text-nowrap ms-1">{}</span>',
+        dates.week_name(monday),
+        dates.week_label(monday),
+    )
+
+
+@register.filter
+def iso_week(day) -> str:
+    """The ISO week key of the week `day` is in ('2026-W48'), for links."""
+    return dates.week_label(dates.week_monday(day)) if day else ""
 
 
 @register.filter

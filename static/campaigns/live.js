@@ -6,16 +6,21 @@
       if (!window.echarts) return;
       var data = JSON.parse(el.dataset.series || "[]");
       var chart = echarts.getInstanceByDom(el) || echarts.init(el);
+      // Money reads as everywhere else (core.money.yuan; window.coYuan is its copy in static/js/app.js).
+      var yuan = window.coYuan || function (v) { return v; };
       chart.setOption({
         animation: false,
         grid: { left: 48, right: 64, top: 32, bottom: 28 },
         tooltip: { trigger: "axis" },
         legend: { data: [el.dataset.labelOrders, el.dataset.labelGmv], top: 0 },
         xAxis: { type: "category", data: data.map(function (d) { return d.at; }) },
-        yAxis: [{ type: "value", minInterval: 1 }, { type: "value", position: "right" }],
+        yAxis: [
+          { type: "value", minInterval: 1 },
+          { type: "value", position: "right", axisLabel: { formatter: function (v) { return yuan(v, { whole: true }); } } }
+        ],
         series: [
           { name: el.dataset.labelOrders, type: "bar", data: data.map(function (d) { return d.orders; }), itemStyle: { color: "#206bc4" } },
-          { name: el.dataset.labelGmv, type: "line", yAxisIndex: 1, smooth: false, data: data.map(function (d) { return d.gmv; }), itemStyle: { color: "#2fb344" } }
+          { name: el.dataset.labelGmv, type: "line", yAxisIndex: 1, smooth: false, tooltip: { valueFormatter: function (v) { return yuan(v); } }, data: data.map(function (d) { return d.gmv; }), itemStyle: { color: "#2fb344" } }
         ]
       });
     });

@@ -2,6 +2,26 @@
 (function () {
   "use strict";
 
+  // Money as people read it, for what the browser draws itself (chart axes, tooltips): the same text as
+  // core.money.yuan on the server ('¥12,345.00', '−¥5,220.00', '+¥900' when signed, '¥0' with whole), which
+  // tests/browser/test_money_text.py checks value by value. Rounds half up to the cent, as the server does.
+  function yuan(value, options) {
+    options = options || {};
+    if (value === null || value === undefined || value === "" || isNaN(Number(value))) {
+      return "—";
+    }
+    var cents = Math.round(Math.abs(Number(value)) * 100 + 1e-6);
+    var negative = Number(value) < 0 && cents > 0;
+    var whole = Math.floor(cents / 100);
+    var text = whole.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    if (!(options.whole && cents % 100 === 0)) {
+      text += "." + String(cents % 100).padStart(2, "0");
+    }
+    var sign = negative ? "\u2212" : (options.signed && cents > 0 ? "+" : "");
+    return sign + "\u00a5" + text;
+  }
+  window.coYuan = yuan;
+
   // Every htmx request carries the CSRF token (read from the <meta> the base layout writes).
   document.addEventListener("htmx:configRequest", function (event) {
     var meta = document.querySelector('meta[name="csrf-token"]');

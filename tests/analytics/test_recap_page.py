@@ -116,7 +116,7 @@ def test_recap_xlsx_has_a_sheet_per_table_with_number_formats(client, users):
     assert [targets.cell(row=r, column=2).value for r in range(4, 8)] == [
         c["name"] for c in doc["targets"]["campaigns"]
     ]
-    assert targets.cell(row=4, column=5).number_format == "¥#,##0.00"
+    assert targets.cell(row=4, column=5).number_format == '"¥"#,##0.00;"−¥"#,##0.00'  # as core.money.yuan
     assert targets.cell(row=4, column=9).number_format == "0.0%"
     assert targets.cell(row=4, column=3).number_format == "yyyy-mm-dd hh:mm"
     assert targets.cell(row=4, column=3).is_date

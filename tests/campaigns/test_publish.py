@@ -112,3 +112,19 @@ def test_reschedule_keeps_window_valid():
     campaign_reschedule(campaign=campaign, starts_at=local(2026, 12, 10, 10), ends_at=local(2026, 12, 10, 22))
     campaign.refresh_from_db()
     assert campaign.starts_at == local(2026, 12, 10, 10)
+
+
+def test_publish_refusal_writes_money_as_people_read_it():
+    """Prices, margins and the loss go through core.money.yuan: thousands grouped, a true minus before the sign."""
+    campaign = good_campaign(loss_cap=Decimal("100.00"))
+    ItemFactory(
+        campaign=campaign, product=ProductFactory(name="制氧机", lowest_public_price=Decimal("14240.00"),
+        unit_cost=Decimal("14300.00")), price=Decimal("14240.00"), expected_quantity=60,
+    )  # fmt: skip
+    codes, message = reasons(campaign)
+    assert codes == ["price_not_below_public", "loss_over_cap"]
+    assert "¥14,240.00" in message  # not "¥14240.00"
+    assert "60 × (¥14,240.00 − ¥14,300.00) = −¥3,600.00" in message  # not "¥-3600.00"
+    assert "¥480.00" in message  # the loss net of the other items' margins (¥3,120.00)
+    assert "¥-" not in message
+    assert "¥14240" not in message

@@ -4,6 +4,34 @@
   "use strict";
   var charts = [];
 
+  // The server marks money axes and series with "coMoney" (JSON carries no functions); here they get
+  // window.coYuan, the browser's copy of core.money.yuan, so axes and tooltips read '¥5,000' and '−¥8,005.44'.
+  function asList(value) {
+    return value ? (Array.isArray(value) ? value : [value]) : [];
+  }
+
+  function moneyText(option) {
+    var yuan = window.coYuan;
+    if (!yuan) {
+      return option;
+    }
+    asList(option.xAxis).concat(asList(option.yAxis)).forEach(function (axis) {
+      if (axis.coMoney) {
+        axis.axisLabel = Object.assign({}, axis.axisLabel, {
+          formatter: function (value) { return yuan(value, { whole: true }); }
+        });
+      }
+    });
+    asList(option.series).forEach(function (series) {
+      if (series.coMoney) {
+        series.tooltip = Object.assign({}, series.tooltip, {
+          valueFormatter: function (value) { return yuan(value); }
+        });
+      }
+    });
+    return option;
+  }
+
   function draw() {
     if (!window.echarts) {
       return;
@@ -17,7 +45,7 @@
         return;
       }
       var chart = echarts.init(box, null, { renderer: "canvas" });
-      chart.setOption(JSON.parse(source.textContent));
+      chart.setOption(moneyText(JSON.parse(source.textContent)));
       box.dataset.drawn = "1";
       charts.push(chart);
     });
