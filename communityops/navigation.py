@@ -36,6 +36,8 @@ the menu never offers a 403. tests/members/test_roles.py proves the matrix:
 | recap (复盘): read        | analytics.view_recap       | yes      | no    | yes     | yes   |
 | recap: retrospective      | analytics.write_recapnote  | yes      | no    | yes     | yes   |
 | recap: regenerate a kept one | analytics.regenerate_recap | no    | no    | yes     | yes   |
+| products, coupon templates: read | campaigns.view_product / view_coupontemplate | yes | no | yes | yes |
+| products, coupon templates: create, edit, deactivate | campaigns.add_… / change_… | yes | no | no | yes |
 | later pages (menu)        | see NAV_ITEMS below        |          |       |         |       |
 | users: list, create, roles, deactivate, password | auth.view_user / add_user / change_user | no | no | no | yes |
 | Django admin              | is_staff                   | no       | no    | no      | yes   |
@@ -104,7 +106,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "campaigns:campaign-list",
         "speakerphone",
         ("campaigns.view_campaign",),
-        match=("/campaigns/", "/playbooks/", "/coupons/"),  # the campaigns pages' own tabs
+        match=("/campaigns/", "/playbooks/", "/coupons/", "/products/"),  # the campaigns pages' own tabs
     ),
     NavItem(
         "livecodes",

@@ -101,6 +101,19 @@ PAGES: dict[str, list[str]] = {
     "campaigns:reminder-calendar": ["week"],
     "campaigns:reminder-complete": [],
     "campaigns:coupon-list": [],
+    "campaigns:coupon-template-create": [],
+    "campaigns:coupon-template-edit": [],
+    "campaigns:coupon-template-active": [],
+    "campaigns:product-list": ["q", "active", "page"],
+    "campaigns:product-create": [],
+    "campaigns:product-edit": [],
+    "campaigns:product-active": [],
+    "accounts:user-list": ["q", "role", "active", "page"],
+    "accounts:user-create": [],
+    "accounts:user-detail": [],
+    "accounts:user-roles": [],
+    "accounts:user-active": [],
+    "accounts:user-password": [],
     "api-reminder-inbox": DRF,
     "api-reminder-complete": DRF,
     "api-campaign-list": DRF,
@@ -251,7 +264,7 @@ def build_world(operator) -> World:
     report = ImportReport(kind="members", rows=1, invalid=1, errors=[RowError(2, "=x", "-bad")], dry_run=True)
     job = ImportJob.objects.create(kind="members", original_name="m.csv", file="imports/m.csv", created_by=operator,
                                    status=ImportJob.Status.VALIDATED, report=report.to_dict())  # fmt: skip
-    CouponTemplate.objects.create(code="new10", name="新客券", kind="new", amount=Decimal("10"))
+    coupon_template = CouponTemplate.objects.create(code="new10", name="新客券", kind="new", amount=Decimal("10"))
     calls = outreach_world(operator, tags[0])
     pk = {
         "members:tag-edit": tags[0].pk,
@@ -288,6 +301,9 @@ def build_world(operator) -> World:
         "campaigns:playbook-apply": playbook.pk,
         "campaigns:playbook-copy": playbook.pk,
         "campaigns:reminder-complete": reminder.pk,
+        **{f"campaigns:product-{name}": item.product_id for name in ("edit", "active")},
+        **{f"campaigns:coupon-template-{name}": coupon_template.pk for name in ("edit", "active")},
+        **{f"accounts:user-{name}": operator.pk for name in ("detail", "roles", "active", "password")},
         "api-reminder-complete": reminder.pk,
         "api-campaign-live": campaign.pk,
         **{
@@ -341,6 +357,8 @@ def build_world(operator) -> World:
         "not_tier": ["legacy", "precise"],
         "outcome": ["accepted", "no_answer"],
         "selection": [str(selection.pk)],
+        "role": ["agent", "admin"],
+        "active": ["1", "0"],
     }
     for side in ("after", "before"):
         for name in PERIOD:
