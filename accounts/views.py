@@ -91,7 +91,7 @@ def user_create(request):
 def _detail(request, account, *, roles_form=None, password_form=None):
     context = {
         "account": account,
-        "role_labels": [role_label(role) for role in Role.values if role in user_roles(account)],
+        "account_role_labels": [role_label(role) for role in Role.values if role in user_roles(account)],
         "roles_form": roles_form or UserRolesForm(initial={"roles": sorted(user_roles(account))}),
         "password_form": password_form or UserPasswordForm(),
         "can_change": can(request.user, CHANGE_USERS),

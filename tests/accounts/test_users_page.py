@@ -231,3 +231,13 @@ def test_users_unknown_user_is_404(client, admin_user):
     client.force_login(admin_user)
     assert client.get(reverse("accounts:user-detail", args=[999999])).status_code == 404
     assert client.post(reverse("accounts:user-active", args=[999999]), {"action": "deactivate"}).status_code == 404
+
+
+def test_users_detail_shows_the_account_while_the_header_keeps_the_viewer(client, admin_user, operator):
+    client.force_login(admin_user)
+    html = client.get(reverse("accounts:user-detail", args=[operator.pk])).content.decode()
+    header = html.split('data-testid="user-roles">')[1].split("</div>")[0]
+    assert header == "管理员"
+    status = html.split('data-testid="user-status">')[1].split("</span>")[0]
+    assert status == "在用"
+    assert '<span class="badge bg-blue-lt">运营</span>' in html
