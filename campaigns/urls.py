@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import catalog_views, views
+from . import catalog_views, step_views, views
 
 app_name = "campaigns"
 
@@ -34,4 +34,11 @@ urlpatterns += [
     path("coupons/templates/new/", catalog_views.coupon_template_create, name="coupon-template-create"),
     path("coupons/templates/<int:pk>/edit/", catalog_views.coupon_template_edit, name="coupon-template-edit"),
     path("coupons/templates/<int:pk>/active/", catalog_views.coupon_template_active, name="coupon-template-active"),
+]
+
+# A team's own playbook, step by step (campaigns/step_views.py).
+urlpatterns += [
+    path("playbooks/<int:pk>/steps/new/", step_views.step_create, name="step-create"),
+    path("playbooks/<int:pk>/steps/<int:step_pk>/edit/", step_views.step_edit, name="step-edit"),
+    path("playbooks/<int:pk>/steps/<int:step_pk>/delete/", step_views.step_delete, name="step-delete"),
 ]

@@ -284,7 +284,7 @@ def playbook_copy(request, pk: int):
     copy = services.playbook_copy(
         playbook=playbook, code=form.cleaned_data["code"], name=form.cleaned_data["name"], by=request.user
     )
-    messages.success(request, _("Copied. Adjust the steps in the admin, then run it in other groups."))
+    messages.success(request, _("Copied. Adjust its steps below, then run it in other groups."))
     return redirect("campaigns:playbook-detail", pk=copy.pk)
 
 

@@ -105,6 +105,9 @@ PAGES: dict[str, list[str]] = {
     "campaigns:coupon-template-edit": [],
     "campaigns:coupon-template-active": [],
     "campaigns:product-list": ["q", "active", "page"],
+    "campaigns:step-create": [],
+    "campaigns:step-edit": [],
+    "campaigns:step-delete": [],
     "campaigns:product-create": [],
     "campaigns:product-edit": [],
     "campaigns:product-active": [],
@@ -315,6 +318,9 @@ def build_world(operator) -> World:
     }
     args = {name: [value] for name, value in pk.items()}
     args["campaigns:campaign-item-remove"] = [campaign.pk, item.pk]
+    args["campaigns:step-create"] = [playbook.pk]
+    for name in ("step-edit", "step-delete"):
+        args[f"campaigns:{name}"] = [playbook.pk, playbook.steps.first().pk]
     membership = vip.memberships.open().first()
     args["members:membership-action"] = [vip.pk, membership.pk, "move"]
     args["analytics:group"] = [vip.code]
