@@ -57,6 +57,9 @@ def user_list(request):
         if data["active"]:
             users = users.filter(is_active=data["active"] == "1")
     page = Paginator(_with_roles(users), PAGE_SIZE).get_page(request.GET.get("page"))
+    for account in page:
+        held = {group.name for group in account.role_groups} | ({Role.ADMIN} if account.is_superuser else set())
+        account.role_names = [role_label(role) for role in Role.values if role in held]
     context = {"form": form, "page": page, "can_add": can(request.user, ADD_USERS)}
     return render(request, "accounts/user_list.html", context)
 

@@ -38,7 +38,7 @@ the menu never offers a 403. tests/members/test_roles.py proves the matrix:
 | recap: regenerate a kept one | analytics.regenerate_recap | no    | no    | yes     | yes   |
 | products, coupon templates: read | campaigns.view_product / view_coupontemplate | yes | no | yes | yes |
 | products, coupon templates: create, edit, deactivate | campaigns.add_… / change_… | yes | no | no | yes |
-| a playbook's steps: add, edit, remove (not the shipped ones) | campaigns.change_playbook + add/change/delete_playbookstep | yes | no | no | yes |
+| a playbook's steps (not shipped) | change_playbook + add/change/delete_playbookstep | yes | no | no | yes |
 | later pages (menu)        | see NAV_ITEMS below        |          |       |         |       |
 | users: list, create, roles, deactivate, password | auth.view_user / add_user / change_user | no | no | no | yes |
 | Django admin              | is_staff                   | no       | no    | no      | yes   |

@@ -69,6 +69,9 @@ def test_users_list_shows_roles_status_and_last_login_in_chinese(client, role_us
     assert "已停用" in gone
     dave = html.split('data-testid="user-row-dave"')[1].split("</tr>")[0]
     assert "管理员" in dave
+    User.objects.create_superuser("root", password=PASSWORD)  # a superuser is an admin, with or without the role
+    root = client.get(reverse("accounts:user-list")).content.decode().split('data-testid="user-row-root"')[1]
+    assert "管理员" in root.split("</tr>")[0]
     filtered = client.get(reverse("accounts:user-list"), {"role": Role.AGENT, "active": "0"}).content.decode()
     assert 'data-testid="user-row-gone"' in filtered
     assert 'data-testid="user-row-alice"' not in filtered
