@@ -58,3 +58,8 @@ class UserRolesForm(StyledMixin, forms.Form):
 
 class UserPasswordForm(StyledMixin, forms.Form):
     password = PasswordField()
+
+
+class UserProfileForm(StyledMixin, forms.Form):
+    name = forms.CharField(label=pgettext_lazy("person", "name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("email"), required=False)

@@ -103,6 +103,15 @@ def user_create(*, username: str, name: str = "", email: str = "", roles: Iterab
 
 
 @transaction.atomic
+def user_profile_set(*, user: User, name: str, email: str) -> User:
+    """Correct `user`'s name (as pages and reminders show it) and e-mail address."""
+    user.first_name, user.last_name, user.email = name.strip(), "", email.strip()
+    user.full_clean(exclude=["password", "username"])
+    user.save(update_fields=["first_name", "last_name", "email"])
+    return user
+
+
+@transaction.atomic
 def user_roles_set(*, user: User, roles: Iterable[str], by: User | None = None) -> User:
     """Give `user` exactly `roles` (other auth groups stay); refused when it would leave no active admin."""
     roles = _clean_roles(roles)

@@ -14,9 +14,10 @@ from django.views.decorators.http import require_POST
 
 from core.access import can, require_perms
 from core.roles import Role, role_label, user_roles
+from core.users import user_display_name
 
 from . import services
-from .forms import UserCreateForm, UserFilterForm, UserPasswordForm, UserRolesForm
+from .forms import UserCreateForm, UserFilterForm, UserPasswordForm, UserProfileForm, UserRolesForm
 from .models import RoleGroup
 from .permissions import ADD_USERS, CHANGE_USERS, VIEW_USERS
 
@@ -91,12 +92,14 @@ def user_create(request):
     return render(request, "accounts/user_form.html", {"form": form})
 
 
-def _detail(request, account, *, roles_form=None, password_form=None):
+def _detail(request, account, *, roles_form=None, password_form=None, profile_form=None):
     context = {
         "account": account,
         "account_role_labels": [role_label(role) for role in Role.values if role in user_roles(account)],
         "roles_form": roles_form or UserRolesForm(initial={"roles": sorted(user_roles(account))}),
         "password_form": password_form or UserPasswordForm(),
+        "profile_form": profile_form
+        or UserProfileForm(initial={"name": user_display_name(account), "email": account.email}),
         "can_change": can(request.user, CHANGE_USERS),
         "is_self": account.pk == request.user.pk,
     }
@@ -124,6 +127,22 @@ def user_roles_set(request, pk: int):
                 return redirect("home")  # an admin who gave up the role has no users page any more
             return redirect("accounts:user-detail", pk=account.pk)
     return _detail(request, account, roles_form=form)
+
+
+@require_POST
+@require_perms(VIEW_USERS, CHANGE_USERS)
+def user_profile_set(request, pk: int):
+    account = get_object_or_404(User, pk=pk)
+    form = UserProfileForm(request.POST)
+    if form.is_valid():
+        try:
+            services.user_profile_set(user=account, name=form.cleaned_data["name"], email=form.cleaned_data["email"])
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("%(user)s saved.") % {"user": account.username})
+            return redirect("accounts:user-detail", pk=account.pk)
+    return _detail(request, account, profile_form=form)
 
 
 @require_POST

@@ -29,18 +29,21 @@ def test_users_pages_are_forbidden_to_other_roles(client, role_users, role, page
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize("action", ["accounts:user-roles", "accounts:user-active", "accounts:user-password"])
+@pytest.mark.parametrize(
+    "action", ["accounts:user-profile", "accounts:user-roles", "accounts:user-active", "accounts:user-password"]
+)
 @pytest.mark.parametrize("role", [Role.OPERATOR, Role.AGENT, Role.MANAGER])
 def test_users_writes_are_forbidden_to_other_roles(client, role_users, role, action):
     client.force_login(role_users[role])
     target = role_users[Role.AGENT]
-    data = {"roles": [Role.ADMIN], "action": "deactivate", "password": "Another-pass-9431"}
+    data = {"roles": [Role.ADMIN], "action": "deactivate", "password": "Another-pass-9431", "name": "X", "email": ""}
     response = client.post(reverse(action, args=[target.pk]), data)
     assert response.status_code == 403
     target = fresh(target)
     assert target.is_active
     assert user_roles(target) == {Role.AGENT}
     assert target.check_password(PASSWORD)
+    assert target.first_name == ""
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -244,3 +247,16 @@ def test_users_detail_shows_the_account_while_the_header_keeps_the_viewer(client
     status = html.split('data-testid="user-status">')[1].split("</span>")[0]
     assert status == "在用"
     assert '<span class="badge bg-blue-lt">运营</span>' in html
+
+
+def test_users_profile_corrects_name_and_email_beside_the_field(client, admin_user, agent):
+    client.force_login(admin_user)
+    url_ = reverse("accounts:user-profile", args=[agent.pk])
+    response = client.post(url_, {"name": "刘芳", "email": "not-an-email"})
+    assert response.status_code == 200
+    assert "email" in response.context["profile_form"].errors
+    assert fresh(agent).email == ""
+    assert client.post(url_, {"name": "刘芳", "email": "liufang@example.com"}).status_code == 302
+    agent = fresh(agent)
+    assert (agent.first_name, agent.email) == ("刘芳", "liufang@example.com")
+    assert "刘芳" in client.get(reverse("accounts:user-list")).content.decode()

@@ -114,6 +114,7 @@ PAGES: dict[str, list[str]] = {
     "accounts:user-list": ["q", "role", "active", "page"],
     "accounts:user-create": [],
     "accounts:user-detail": [],
+    "accounts:user-profile": [],
     "accounts:user-roles": [],
     "accounts:user-active": [],
     "accounts:user-password": [],
@@ -306,7 +307,7 @@ def build_world(operator) -> World:
         "campaigns:reminder-complete": reminder.pk,
         **{f"campaigns:product-{name}": item.product_id for name in ("edit", "active")},
         **{f"campaigns:coupon-template-{name}": coupon_template.pk for name in ("edit", "active")},
-        **{f"accounts:user-{name}": operator.pk for name in ("detail", "roles", "active", "password")},
+        **{f"accounts:user-{name}": operator.pk for name in ("detail", "profile", "roles", "active", "password")},
         "api-reminder-complete": reminder.pk,
         "api-campaign-live": campaign.pk,
         **{
