@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -97,7 +97,11 @@ def user_create(*, username: str, name: str = "", email: str = "", roles: Iterab
     if errors:
         raise ValidationError(errors)
     user.set_password(password)
-    user.save()
+    try:
+        with transaction.atomic():  # full_clean saw the name free; another admin may have taken it since
+            user.save()
+    except IntegrityError:
+        raise ValidationError({"username": _("A user with that username already exists.")}) from None
     _apply_roles(user, roles)
     return user
 

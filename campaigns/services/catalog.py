@@ -1,7 +1,7 @@
 """What campaigns sell and give away, edited on the app's own pages: products and coupon templates."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from ..models import CouponTemplate, Product
@@ -15,7 +15,7 @@ TERMS_FIXED_ONCE_ISSUED = ("code", "amount", "min_spend")
 def product_save(product: Product) -> Product:
     """Create or update `product` after the model's checks (unique SKU, prices not negative)."""
     product.full_clean()
-    product.save()
+    _save_unique(product, field="sku")
     return product
 
 
@@ -30,8 +30,18 @@ def coupon_template_save(template: CouponTemplate) -> CouponTemplate:
             message = _("Coupons of this template are already issued: create a new template to change it.")
             raise ValidationError({name: message for name in changed})
     template.full_clean()
-    template.save()
+    _save_unique(template, field="code")
     return template
+
+
+def _save_unique(instance, *, field: str) -> None:
+    """Save; full_clean saw the `field` value free, but another operator may have taken it since."""
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError:
+        message = _("Another one was just saved with this value; choose another.")
+        raise ValidationError({field: message}) from None
 
 
 def product_active_set(*, product: Product, is_active: bool) -> Product:
