@@ -12,7 +12,7 @@ def grant(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0001_role_proxy"),
-        ("members", "0002_roles"),
+        ("members", "0007_group_lifecycle"),
     ]
 
     operations = [migrations.RunPython(grant, migrations.RunPython.noop)]
