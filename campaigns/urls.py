@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import catalog_views, step_views, views
 
 app_name = "campaigns"
 
@@ -23,4 +23,22 @@ urlpatterns = [
     path("reminders/calendar/", views.reminder_calendar, name="reminder-calendar"),
     path("reminders/<int:pk>/complete/", views.reminder_complete, name="reminder-complete"),
     path("coupons/", views.coupon_list, name="coupon-list"),
+]
+
+# Products and coupon templates (campaigns/catalog_views.py).
+urlpatterns += [
+    path("products/", catalog_views.product_list, name="product-list"),
+    path("products/new/", catalog_views.product_create, name="product-create"),
+    path("products/<int:pk>/edit/", catalog_views.product_edit, name="product-edit"),
+    path("products/<int:pk>/active/", catalog_views.product_active, name="product-active"),
+    path("coupons/templates/new/", catalog_views.coupon_template_create, name="coupon-template-create"),
+    path("coupons/templates/<int:pk>/edit/", catalog_views.coupon_template_edit, name="coupon-template-edit"),
+    path("coupons/templates/<int:pk>/active/", catalog_views.coupon_template_active, name="coupon-template-active"),
+]
+
+# A team's own playbook, step by step (campaigns/step_views.py).
+urlpatterns += [
+    path("playbooks/<int:pk>/steps/new/", step_views.step_create, name="step-create"),
+    path("playbooks/<int:pk>/steps/<int:step_pk>/edit/", step_views.step_edit, name="step-edit"),
+    path("playbooks/<int:pk>/steps/<int:step_pk>/delete/", step_views.step_delete, name="step-delete"),
 ]

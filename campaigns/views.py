@@ -285,7 +285,7 @@ def playbook_copy(request, pk: int):
     copy = services.playbook_copy(
         playbook=playbook, code=services.playbook_copy_code(playbook), name=form.cleaned_data["name"], by=request.user
     )
-    messages.success(request, _("Copied. Adjust the steps in the admin, then run it in other groups."))
+    messages.success(request, _("Copied. Adjust its steps below, then run it in other groups."))
     return redirect("campaigns:playbook-detail", pk=copy.pk)
 
 

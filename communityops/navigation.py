@@ -36,7 +36,11 @@ the menu never offers a 403. tests/members/test_roles.py proves the matrix:
 | recap (复盘): read        | analytics.view_recap       | yes      | no    | yes     | yes   |
 | recap: retrospective      | analytics.write_recapnote  | yes      | no    | yes     | yes   |
 | recap: regenerate a kept one | analytics.regenerate_recap | no    | no    | yes     | yes   |
+| products, coupon templates: read | campaigns.view_product / view_coupontemplate | yes | no | yes | yes |
+| products, coupon templates: create, edit, deactivate | campaigns.add_… / change_… | yes | no | no | yes |
+| a playbook's steps (not shipped) | change_playbook + add/change/delete_playbookstep | yes | no | no | yes |
 | later pages (menu)        | see NAV_ITEMS below        |          |       |         |       |
+| users: list, create, roles, deactivate, password | auth.view_user / add_user / change_user | no | no | no | yes |
 | Django admin              | is_staff                   | no       | no    | no      | yes   |
 | system health (/health/)  | is_staff                   | no       | no    | no      | yes   |
 
@@ -53,13 +57,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from accounts.permissions import VIEW_USERS
 from community.permissions import VIEW_RULES
 from core.access import can
 from imports.permissions import IMPORT_DATA
 from members.permissions import VIEW_GROUPS, VIEW_MEMBERS
 from outreach.permissions import VIEW_LISTS, WORK_TASKS
-
-VIEW_USERS = "auth.view_user"
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "campaigns:campaign-list",
         "speakerphone",
         ("campaigns.view_campaign",),
-        match=("/campaigns/", "/playbooks/", "/coupons/"),  # the campaigns pages' own tabs
+        match=("/campaigns/", "/playbooks/", "/coupons/", "/products/"),  # the campaigns pages' own tabs
     ),
     NavItem(
         "livecodes",
@@ -122,7 +125,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
 
 # Entries of the user menu (top right), shown by the same rules.
 ADMIN_ITEMS: tuple[NavItem, ...] = (
-    NavItem("users", _("Users"), "admin:auth_user_changelist", "user-cog", (VIEW_USERS,), staff=True),
+    NavItem("users", _("Users"), "accounts:user-list", "user-cog", (VIEW_USERS,), match=("/users/",)),
     NavItem("health", _("System health"), "health", "clock-exclamation", staff=True),
     NavItem("admin", _("Django admin"), "admin:index", "settings", staff=True),
 )

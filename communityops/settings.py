@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "csp",
     # Our apps, from the ground floor up (docs/architecture.md); each imports only those listed before it.
     "core",
+    "accounts",
     "imports",
     "members",
     "campaigns",

@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/v1/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("", include("members.urls")),
     path("imports/", include("imports.urls")),
+    path("users/", include("accounts.urls")),
     path("", include("campaigns.urls")),
     path("", include("outreach.urls")),
     path("", include("livecodes.urls")),

@@ -27,3 +27,8 @@ def user_roles(user) -> set[str]:
 
 def has_role(user, *roles: str) -> bool:
     return bool(user_roles(user) & set(roles))
+
+
+def role_label(name: str) -> str:
+    """A role's name as people read it (运营, 客服, 经理, 管理员); another auth group's name as it is."""
+    return str(Role(name).label) if name in Role.values else name

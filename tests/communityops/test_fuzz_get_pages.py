@@ -102,6 +102,23 @@ PAGES: dict[str, list[str]] = {
     "campaigns:reminder-calendar": ["week"],
     "campaigns:reminder-complete": [],
     "campaigns:coupon-list": [],
+    "campaigns:coupon-template-create": [],
+    "campaigns:coupon-template-edit": [],
+    "campaigns:coupon-template-active": [],
+    "campaigns:product-list": ["q", "active", "page"],
+    "campaigns:step-create": [],
+    "campaigns:step-edit": [],
+    "campaigns:step-delete": [],
+    "campaigns:product-create": [],
+    "campaigns:product-edit": [],
+    "campaigns:product-active": [],
+    "accounts:user-list": ["q", "role", "active", "page"],
+    "accounts:user-create": [],
+    "accounts:user-detail": [],
+    "accounts:user-profile": [],
+    "accounts:user-roles": [],
+    "accounts:user-active": [],
+    "accounts:user-password": [],
     "api-reminder-inbox": DRF,
     "api-reminder-complete": DRF,
     "api-campaign-list": DRF,
@@ -252,7 +269,7 @@ def build_world(operator) -> World:
     report = ImportReport(kind="members", rows=1, invalid=1, errors=[RowError(2, "=x", "-bad")], dry_run=True)
     job = ImportJob.objects.create(kind="members", original_name="m.csv", file="imports/m.csv", created_by=operator,
                                    status=ImportJob.Status.VALIDATED, report=report.to_dict())  # fmt: skip
-    CouponTemplate.objects.create(code="new10", name="新客券", kind="new", amount=Decimal("10"))
+    coupon_template = CouponTemplate.objects.create(code="new10", name="新客券", kind="new", amount=Decimal("10"))
     calls = outreach_world(operator, tags[0])
     pk = {
         "members:tag-edit": tags[0].pk,
@@ -290,6 +307,9 @@ def build_world(operator) -> World:
         "campaigns:playbook-apply": playbook.pk,
         "campaigns:playbook-copy": playbook.pk,
         "campaigns:reminder-complete": reminder.pk,
+        **{f"campaigns:product-{name}": item.product_id for name in ("edit", "active")},
+        **{f"campaigns:coupon-template-{name}": coupon_template.pk for name in ("edit", "active")},
+        **{f"accounts:user-{name}": operator.pk for name in ("detail", "profile", "roles", "active", "password")},
         "api-reminder-complete": reminder.pk,
         "api-campaign-live": campaign.pk,
         **{
@@ -301,6 +321,9 @@ def build_world(operator) -> World:
     }
     args = {name: [value] for name, value in pk.items()}
     args["campaigns:campaign-item-remove"] = [campaign.pk, item.pk]
+    args["campaigns:step-create"] = [playbook.pk]
+    for name in ("step-edit", "step-delete"):
+        args[f"campaigns:{name}"] = [playbook.pk, playbook.steps.first().pk]
     membership = vip.memberships.open().first()
     args["members:membership-action"] = [vip.pk, membership.pk, "move"]
     args["analytics:group"] = [vip.code]
@@ -343,6 +366,8 @@ def build_world(operator) -> World:
         "not_tier": ["legacy", "precise"],
         "outcome": ["accepted", "no_answer"],
         "selection": [str(selection.pk)],
+        "role": ["agent", "admin"],
+        "active": ["1", "0"],
     }
     for side in ("after", "before"):
         for name in PERIOD:
