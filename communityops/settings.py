@@ -310,6 +310,8 @@ LIVECODE_RUNOUT_PLACES = env.int("LIVECODE_RUNOUT_PLACES", default=20)  # a pool
 LIVECODE_POOL_CACHE_SECONDS = env.float("LIVECODE_POOL_CACHE_SECONDS", default=30.0)
 LIVECODE_REFERRAL_REWARD = Decimal(env.str("LIVECODE_REFERRAL_REWARD", default="10.00"))  # per newcomer who joined
 LIVECODE_REFERRAL_MATCH_DAYS = env.int("LIVECODE_REFERRAL_MATCH_DAYS", default=30)
+# Numbers the public referral form takes from one address per hour (a form without login is a spam target).
+LIVECODE_REFERRALS_PER_HOUR = env.int("LIVECODE_REFERRALS_PER_HOUR", default=10)
 LIVECODE_REDIS_URL = env.str(
     "LIVECODE_REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
 )
@@ -350,7 +352,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own, not the
 AXES_FAILURE_LIMIT = "communityops.logins.failure_limit"  # per user; the handler scales the address's count onto it
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES) if LOGIN_LOCKOUT_MINUTES > 0 else None
 AXES_RESET_ON_SUCCESS = True  # LoginThrottleHandler clears only the user's own failures from that address
-AXES_CLIENT_IP_CALLABLE = "communityops.logins.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.clients.client_ip"
 AXES_LOCKOUT_CALLABLE = "communityops.logins.lockout_response"
 AXES_VERBOSE = False  # no axes banner at every start; failures and lockouts are still logged (WARNING)
 

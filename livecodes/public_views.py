@@ -3,13 +3,20 @@ sends thousands of people to at once (bench/livecode.py measures it against an e
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+
+from campaigns.channels import RateLimited, rate_limit_take
+from core.clients import client_ip
 
 from .choice import Candidate, scan
 from .forms import ReferralForm
@@ -54,10 +61,15 @@ def referral_submit(request, slug: str):
     the same QR image again (no new scan: the place was held when the page was first shown)."""
     live_code = get_object_or_404(LiveCode, slug=slug[:40], is_active=True)
     form = ReferralForm(request.POST)
-    done = False
+    done = limited = False
     if form.is_valid():
         try:
+            rate_limit_take(key=f"livecodes.referral:{client_ip(request)}", limit=settings.LIVECODE_REFERRALS_PER_HOUR,
+                            window=dt.timedelta(hours=1))  # fmt: skip
             referral_record(token=form.cleaned_data["ref"], phone=form.cleaned_data["phone"], live_code=live_code)
+        except RateLimited:
+            limited = True
+            form.add_error("phone", _("Too many numbers were sent from here. Please try again in an hour."))
         except ValidationError as error:
             for name, messages in error.message_dict.items():
                 form.add_error("phone" if name == "ref" else name, messages)
@@ -79,7 +91,7 @@ def referral_submit(request, slug: str):
     code = {"slug": live_code.slug, "name": live_code.name, "contact_text": live_code.contact_text,
             "has_contact_image": bool(live_code.contact_image)}  # fmt: skip
     context = {"code": code, "candidate": candidate, "referral_form": None if done else form, "referral_done": done}
-    return render(request, PAGE, context, status=200 if done else 400)
+    return render(request, PAGE, context, status=200 if done else 429 if limited else 400)
 
 
 @login_not_required

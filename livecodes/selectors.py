@@ -8,12 +8,14 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
+from core.access import can
 from core.dates import local_midnight
 from core.money import ZERO
 from members.models import Member, Membership
 
 from .choice import group_limit, pool_rooms, redis_holds
-from .models import LiveCode, QRImage, Referral
+from .models import LiveCode, QRImage, Referral, ReferralLink
+from .permissions import MANAGE_LIVECODES
 
 
 @dataclass
@@ -135,4 +137,28 @@ def fission_multiplier(*, start: dt.date, end: dt.date, group_ids=None) -> dict[
             else None,
         )
         for row in counts
+    }
+
+
+def member_referrals_panel(*, obj: Member, user) -> dict:
+    """The member page's referrals (members.panels): the member's own link on each active live code, the
+    newcomers it brought and the rewards."""
+    link = ReferralLink.objects.filter(member=obj).first()
+    referrals = Referral.objects.filter(referrer=obj)
+    totals = referrals.aggregate(
+        recorded=Count("id"),
+        joined=Count("id", filter=Q(newcomer__isnull=False)),
+        due=Sum("reward", filter=Q(newcomer__isnull=False, paid_at__isnull=True)),
+        paid=Sum("reward", filter=Q(paid_at__isnull=False)),
+    )
+    codes = list(LiveCode.objects.filter(is_active=True).order_by("name").values("name", "slug")) if link else []
+    return {
+        "member": obj,
+        "token": link.token if link else "",
+        "codes": codes,
+        "recorded": totals["recorded"],
+        "joined": totals["joined"],
+        "due": totals["due"] or ZERO,
+        "paid": totals["paid"] or ZERO,
+        "can_make_link": can(user, MANAGE_LIVECODES),
     }

@@ -21,6 +21,7 @@ urlpatterns = [
     path("live-codes/<int:pk>/pool/<int:entry_id>/toggle/", views.pool_toggle, name="pool-toggle"),
     path("live-codes/<int:pk>/pool/<int:entry_id>/images/", views.image_upload, name="image-upload"),
     path("live-codes/<int:pk>/referral-link/", views.referral_link, name="referral-link"),
+    path("members/<int:member_id>/referral-link/", views.member_referral_link, name="member-referral-link"),
     path("live-codes/<int:pk>/poster.png", views.poster, {"kind": "png"}, name="poster-png"),
     path("live-codes/<int:pk>/poster.svg", views.poster, {"kind": "svg"}, name="poster-svg"),
 ]

@@ -140,6 +140,15 @@ def referral_link(request, pk: int):
     return _detail(request, live_code, referral_form=form, referral_url=url, status=200 if url else 400)
 
 
+@require_perms(MANAGE_LIVECODES)
+@require_POST
+def member_referral_link(request, member_id: int):
+    """The member page's "make a referral link": the member's own token, the same on every live code."""
+    member = get_object_or_404(Member, pk=member_id)
+    services.referral_link_for(member)
+    return redirect(reverse("members:member-detail", args=[member.pk]) + "#referrals")
+
+
 @require_perms(VIEW_LIVECODES)
 def poster(request, pk: int, kind: str):
     """The live code's own URL as a QR code for posters: PNG (print shops, chats) or SVG (designers)."""

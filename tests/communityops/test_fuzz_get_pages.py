@@ -170,6 +170,7 @@ PAGES: dict[str, list[str]] = {
     "livecodes:pool-toggle": [],
     "livecodes:image-upload": [],
     "livecodes:referral-link": [],
+    "livecodes:member-referral-link": [],
     "livecodes:poster-png": [],
     "livecodes:poster-svg": [],
     "livecodes:reward-list": [],

@@ -179,3 +179,51 @@ def test_the_contact_image_is_served_as_the_image_it_is_whatever_its_name(client
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
     assert "/j/vip/contact/" in client.get("/j/vip/").content.decode()
+
+
+def test_the_referral_form_takes_a_few_numbers_per_address_and_hour(client, operator, settings):
+    settings.LIVECODE_REFERRALS_PER_HOUR = 2
+    live_code_with(operator, [("A", 500, 0)])
+    token = referral_link_for(Member.objects.create(external_id="R")).token
+    posts = [
+        client.post("/j/vip/ref/", {"ref": token, "phone": f"1380013800{n}"}, REMOTE_ADDR="198.51.100.7")
+        for n in range(3)
+    ]
+    assert [post.status_code for post in posts] == [200, 200, 429]
+    assert "一小时后再试" in posts[2].content.decode()
+    assert Referral.objects.count() == 2
+    other = client.post("/j/vip/ref/", {"ref": token, "phone": "13800138009"}, REMOTE_ADDR="198.51.100.8")
+    assert other.status_code == 200, "another address has its own allowance"
+
+
+def test_the_member_page_makes_and_shows_the_member_referral_link(client, operator, manager):
+    code = live_code_with(operator, [("A", 500, 0)])
+    member = Member.objects.create(external_id="R")
+    page = reverse("members:member-detail", args=[member.pk])
+    client.force_login(operator)
+    html = client.get(page).content.decode()
+    assert 'data-testid="make-referral-link"' in html
+    response = client.post(reverse("livecodes:member-referral-link", args=[member.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == page + "#referrals"
+    token = member.referral_link.token
+    Referral.objects.create(referrer=member, phone="+8613800138001", live_code=code)
+    Referral.objects.create(referrer=member, phone="+8613800138002", live_code=code,
+                            newcomer=Member.objects.create(external_id="N"), joined_at=timezone.now(),
+                            reward=Decimal("10.00"))  # fmt: skip
+    html = client.get(page).content.decode()
+    assert f"/j/vip/?ref={token}" in html
+    assert "2 人留了手机号 · 1 人已入群" in html
+    assert "¥10.00" in html
+    client.force_login(manager)
+    html = client.get(page).content.decode()
+    assert f"ref={token}" in html, "managers read the link"
+    assert client.post(reverse("livecodes:member-referral-link", args=[member.pk])).status_code == 403
+
+
+def test_agents_do_not_see_referrals_on_the_member_page(client, agent, operator):
+    member = Member.objects.create(external_id="R")
+    referral_link_for(member)
+    client.force_login(agent)
+    response = client.get(reverse("members:member-detail", args=[member.pk]))
+    assert 'data-testid="member-referrals"' not in response.content.decode()
