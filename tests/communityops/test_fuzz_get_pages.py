@@ -244,6 +244,7 @@ def livecodes_args(operator, group, member) -> dict:
     for name in ("pool-toggle", "image-upload"):
         args[f"livecodes:{name}"] = [code.pk, entry.pk]
     args["livecodes:reward-pay"] = [member.pk]
+    args["livecodes:member-referral-link"] = [member.pk]
     return args
 
 
