@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.money import to_money
+from core.money import to_money, yuan
 from members.models import Group
 
 from .models import Campaign, CampaignItem
@@ -103,6 +103,40 @@ def check_loss(campaign: Campaign, items: list[CampaignItem]) -> list[Problem]:
             % {"loss": loss, "cap": campaign.loss_cap, "detail": detail},
         )
     ]
+
+
+def expected_sales(items: list[CampaignItem]) -> Decimal:
+    """What the items sell at their expected quantities (each capped by its supplier) and final prices."""
+    return to_money(sum((item.projected_quantity * item.final_price for item in items), Decimal("0")))
+
+
+def check_plan_reaches_target(campaign: Campaign, items: list[CampaignItem]) -> list[Problem]:
+    """A warning, not a refusal: the expected quantities are the conservative volumes the supplier is asked to
+    hold and the loss cap is checked at; refusing to publish below the target would push operators to inflate
+    them, which hides real losses and over-orders stock. So the gap is shown before and after publishing."""
+    if not items or not campaign.gmv_target:
+        return []
+    planned = expected_sales(items)
+    if planned >= campaign.gmv_target:
+        return []
+    return [
+        Problem(
+            "plan_below_target",
+            _("The items' expected sales, %(planned)s, reach only %(percent)s%% of the GMV target %(target)s: "
+              "add items or quantities, or check the target.")
+            % {
+                "planned": yuan(planned),
+                "percent": int(100 * planned / campaign.gmv_target),
+                "target": yuan(campaign.gmv_target),
+            },
+        )
+    ]  # fmt: skip
+
+
+def campaign_warnings(campaign: Campaign, *, items: list[CampaignItem] | None = None) -> list[Problem]:
+    """What the operator should look at before publishing, without blocking it."""
+    items = list(campaign.items.select_related("product")) if items is None else items
+    return check_plan_reaches_target(campaign, items)
 
 
 def check_overlaps(campaign: Campaign) -> list[Problem]:

@@ -127,6 +127,12 @@ class ItemForm(StyledMixin, forms.ModelForm):
         fields = ["product", "price", "expected_quantity", "supplier_cap", "is_clearance", "second_discount_rate"]
 
 
+class JoinSeriesForm(StyledMixin, forms.Form):
+    """Add a one-off campaign to an existing weekly run (it takes its 第N期 from its date)."""
+
+    series = bounded.ModelChoiceField(queryset=CampaignSeries.objects.order_by("-first_date"), label=_("run"))
+
+
 class ApplyPlaybookForm(StyledMixin, forms.Form):
     playbook = bounded.ModelChoiceField(queryset=Playbook.objects.all(), label=_("playbook"))
     groups = bounded.ModelMultipleChoiceField(

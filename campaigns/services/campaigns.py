@@ -190,7 +190,7 @@ def campaign_series_create(*, series: CampaignSeries, by=None, now=None) -> list
     tz = timezone.get_current_timezone()
     campaigns = []
     groups = list(series.groups.all())
-    for day in series.occurrence_dates():
+    for number, day in enumerate(series.occurrence_dates(), start=1):
         code = f"{series.code}-{day:%Y%m%d}"
         starts_at = dt.datetime.combine(day, series.start_time, tzinfo=tz)
         preview_day = day - dt.timedelta(days=series.preview_days_before)
@@ -198,7 +198,7 @@ def campaign_series_create(*, series: CampaignSeries, by=None, now=None) -> list
         if campaign is None:
             campaign = campaign_create(
                 code=code,
-                name=f"{series.name} {day.month}月{day.day}日",
+                name=series.campaign_name(number=number, day=day),
                 starts_at=starts_at,
                 ends_at=starts_at + series.duration,
                 groups=groups,
