@@ -100,4 +100,5 @@ def test_removing_an_item_asks_first(client, operator):
     campaign = CampaignFactory(groups=[GroupFactory()])
     ItemFactory(campaign=campaign, product=ProductFactory(name="医用口罩"))
     body = login(client, operator).get(reverse("campaigns:campaign-detail", args=[campaign.pk])).content.decode()
-    assert 'hx-confirm="从本活动中移除“医用口罩”？"' in body
+    assert 'data-co-confirm="从本活动中移除“医用口罩”？"' in body
+    assert "campaigns/confirm.js" in body
