@@ -18,7 +18,12 @@ from .results import attainment_percent, by_month, campaign_result, campaign_res
 
 
 def campaign_list():
-    return Campaign.objects.select_related("series", "owner").annotate(group_count=Count("groups", distinct=True))
+    """Newest first. Explicit: Meta.ordering does not apply to a query with GROUP BY (the group count)."""
+    return (
+        Campaign.objects.select_related("series", "owner")
+        .annotate(group_count=Count("groups", distinct=True))
+        .order_by("-starts_at", "-pk")
+    )
 
 
 def campaign_get(*, pk: int) -> Campaign:
@@ -165,7 +170,8 @@ def campaign_live(*, campaign: Campaign, now=None) -> dict:
         "is_running": campaign.starts_at <= now < campaign.ends_at,
         "has_ended": campaign.status == Campaign.Status.ENDED or campaign.ends_at <= now,
         "projected_percent": attainment_percent(projected, target),
-        "has_lines": bool(sold),
+        # Per-item sales come from order lines; orders imported without lines leave them unknown, not zero.
+        "item_sales_known": bool(sold) or not totals["orders"],
     }
 
 
