@@ -191,6 +191,9 @@ def _schedule_form(campaign: Campaign, data=None) -> CampaignScheduleForm:
         "starts_at": timezone.localtime(campaign.starts_at),
         "ends_at": timezone.localtime(campaign.ends_at),
         "groups": list(campaign.groups.values_list("pk", flat=True)),
+        "gmv_target": campaign.gmv_target,
+        "loss_cap": campaign.loss_cap,
+        "landing_url": campaign.landing_url,
     }
     return CampaignScheduleForm(data, initial=initial)
 
@@ -207,6 +210,8 @@ def campaign_schedule(request, pk: int):
     try:
         moved = services.campaign_schedule(
             campaign=campaign, starts_at=data["starts_at"], ends_at=data["ends_at"], groups=data["groups"],
+            gmv_target=data["gmv_target"], loss_cap=data["loss_cap"],
+            landing_url=data["landing_url"] if "landing_url" in request.POST else None,
             by=request.user,
         )  # fmt: skip
     except ValidationError as error:

@@ -161,10 +161,25 @@ def campaign_groups_set(*, campaign: Campaign, groups: Iterable[Group], by=None,
 
 @transaction.atomic
 def campaign_schedule(
-    *, campaign: Campaign, starts_at: dt.datetime, ends_at: dt.datetime, groups: Iterable[Group], by=None
+    *,
+    campaign: Campaign,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    groups: Iterable[Group],
+    by=None,
+    gmv_target=None,
+    loss_cap=None,
+    landing_url: str | None = None,
 ) -> int:
-    """Move a campaign and set its groups in one go (the campaign page's schedule form); returns how many
-    pending reminders moved with it."""
+    """Move a campaign, set its groups and (when given) its target, loss cap and link in one go (the campaign
+    page's form); returns how many pending reminders moved with it."""
+    plan = {"gmv_target": gmv_target, "loss_cap": loss_cap, "landing_url": landing_url}
+    changed = [name for name, value in plan.items() if value is not None and getattr(campaign, name) != value]
+    if changed:
+        for name in changed:
+            setattr(campaign, name, plan[name])
+        campaign.full_clean()
+        campaign.save(update_fields=changed)
     moved = 0
     if (starts_at, ends_at) != (campaign.starts_at, campaign.ends_at):
         moved = campaign_reschedule(campaign=campaign, starts_at=starts_at, ends_at=ends_at)

@@ -33,7 +33,8 @@ def _week_later(moment: dt.datetime | None) -> dt.datetime | None:
 
 @transaction.atomic
 def series_next_week(*, series: CampaignSeries, by=None, now: dt.datetime | None = None) -> Campaign:
-    """Add the week after the run's last campaign, copied from it (items, playbooks, groups, target)."""
+    """Add the week after the run's last campaign, copied from it (items, playbooks, groups, target, loss cap).
+    The landing link is the run's: last week's own campaign page would send customers to an ended sale."""
     last = series.campaigns.order_by("-starts_at", "-pk").first()
     if last is None:
         raise ValidationError(_("The run %(name)s has no campaign to copy.") % {"name": series.name})
@@ -123,7 +124,7 @@ def _copy_to_next_week(*, source: Campaign, series: CampaignSeries, by, now) -> 
     campaign = campaign_create(
         code=code, name=series.campaign_name(number=number, day=day), starts_at=starts_at,
         ends_at=starts_at + (source.ends_at - source.starts_at), groups=source.groups.all(),
-        gmv_target=source.gmv_target, loss_cap=source.loss_cap, landing_url=source.landing_url,
+        gmv_target=source.gmv_target, loss_cap=source.loss_cap, landing_url=series.landing_url,
         owner=source.owner or by, preview_at=_week_later(source.preview_at), series=series,
     )  # fmt: skip
     CampaignItem.objects.bulk_create(

@@ -102,3 +102,25 @@ def test_removing_an_item_asks_first(client, operator):
     body = login(client, operator).get(reverse("campaigns:campaign-detail", args=[campaign.pk])).content.decode()
     assert 'data-co-confirm="从本活动中移除“医用口罩”？"' in body
     assert "campaigns/confirm.js" in body
+
+
+def test_the_campaign_page_changes_a_copied_weeks_target_and_link(client, operator):
+    campaign = CampaignFactory(groups=[GroupFactory()], landing_url="https://shop.example.com/c/last-week")
+    local_start, local_end = timezone.localtime(campaign.starts_at), timezone.localtime(campaign.ends_at)
+    response = login(client, operator).post(
+        reverse("campaigns:campaign-schedule", args=[campaign.pk]),
+        {"starts_at": f"{local_start:%Y-%m-%dT%H:%M}", "ends_at": f"{local_end:%Y-%m-%dT%H:%M}",
+         "groups": list(campaign.groups.values_list("pk", flat=True)), "gmv_target": "60000", "loss_cap": "2500",
+         "landing_url": "https://shop.example.com/c/this-week"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert (campaign.gmv_target, campaign.loss_cap) == (Decimal("60000.00"), Decimal("2500.00"))
+    assert campaign.landing_url == "https://shop.example.com/c/this-week"
+    refused = client.post(
+        reverse("campaigns:campaign-schedule", args=[campaign.pk]),
+        {"starts_at": f"{local_start:%Y-%m-%dT%H:%M}", "ends_at": f"{local_end:%Y-%m-%dT%H:%M}", "gmv_target": "-1"},
+        follow=True,
+    )
+    assert "-1" not in str(Campaign.objects.get(pk=campaign.pk).gmv_target)
+    assert "大于或等于" in refused.content.decode() or "greater than or equal" in refused.content.decode()
