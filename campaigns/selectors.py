@@ -74,6 +74,11 @@ def campaign_overview(*, campaign: Campaign, now=None) -> dict:
         "expected_percent": attainment_percent(planned, campaign.gmv_target),
         "result": campaign_result(campaign) if campaign.starts_at <= now else None,
         "run_number": run_number(campaign),
+        "run_last_pk": (
+            campaign.series.campaigns.order_by("-starts_at", "-pk").values_list("pk", flat=True).first()
+            if campaign.series_id
+            else campaign.pk
+        ),
         "projected_loss": projected_loss(items),
         "projected_margin": to_money(sum((item.projected_margin for item in items), Decimal("0"))),
         "reminder_counts": [(row["status"], Reminder.Status(row["status"]).label, row["n"]) for row in reminders],

@@ -127,7 +127,7 @@ def series_detail(request, pk: int):
 def series_next_week(request, pk: int):
     series = get_object_or_404(CampaignSeries, pk=pk)
     try:
-        campaign = services.series_next_week(series=series, by=request.user)
+        campaign = services.series_next_week(series=series, after=_after(request), by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("campaigns:series-detail", pk=series.pk)
@@ -138,11 +138,17 @@ def series_next_week(request, pk: int):
 @require_perms(CHANGE_CAMPAIGNS)
 def campaign_next_week(request, pk: int):
     try:
-        campaign = services.campaign_next_week(campaign=_campaign(pk), by=request.user)
+        campaign = services.campaign_next_week(campaign=_campaign(pk), after=_after(request), by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("campaigns:campaign-detail", pk=pk)
     return _next_week_added(request, campaign)
+
+
+def _after(request) -> int | None:
+    """The run's last campaign as the page showed it (so a second click adds no second week)."""
+    value = request.POST.get("after", "")
+    return int(value) if value.isdigit() and len(value) < 12 else None
 
 
 def _next_week_added(request, campaign: Campaign):

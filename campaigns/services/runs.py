@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,21 +32,35 @@ def _week_later(moment: dt.datetime | None) -> dt.datetime | None:
 
 
 @transaction.atomic
-def series_next_week(*, series: CampaignSeries, by=None, now: dt.datetime | None = None) -> Campaign:
+def series_next_week(
+    *, series: CampaignSeries, after: int | None = None, by=None, now: dt.datetime | None = None
+) -> Campaign:
     """Add the week after the run's last campaign, copied from it (items, playbooks, groups, target, loss cap).
-    The landing link is the run's: last week's own campaign page would send customers to an ended sale."""
+    The landing link is the run's: last week's own campaign page would send customers to an ended sale.
+
+    `after` is the id of the campaign the operator saw as the run's last: when another one has been added since
+    (a double click, a colleague at the same moment), nothing is added, so one click adds one week."""
+    # Two operators adding next week at once: the second waits here, then finds the week taken (PostgreSQL;
+    # SQLite serialises writers anyway, and the unique campaign code stops a duplicate on any database).
+    series = CampaignSeries.objects.select_for_update().get(pk=series.pk)
     last = series.campaigns.order_by("-starts_at", "-pk").first()
     if last is None:
         raise ValidationError(_("The run %(name)s has no campaign to copy.") % {"name": series.name})
+    if after is not None and last.pk != after:
+        raise ValidationError(_("Next week was added a moment ago: %(name)s.") % {"name": last.name})
     return _copy_to_next_week(source=last, series=series, by=by, now=now)
 
 
 @transaction.atomic
-def campaign_next_week(*, campaign: Campaign, by=None, now: dt.datetime | None = None) -> Campaign:
+def campaign_next_week(
+    *, campaign: Campaign, after: int | None = None, by=None, now: dt.datetime | None = None
+) -> Campaign:
     """Next week for the campaign's run: the week after the run's last campaign, copied from that one. A one-off
     campaign first becomes the first campaign of a new weekly run of its own name, so its numbering starts."""
+    # Locked so that two clicks on a one-off campaign start one run, not two.
+    campaign = Campaign.objects.select_for_update().select_related("series").get(pk=campaign.pk)
     series = campaign.series or _series_from(campaign)
-    return series_next_week(series=series, by=by, now=now)
+    return series_next_week(series=series, after=after, by=by, now=now)
 
 
 @transaction.atomic
@@ -120,13 +134,12 @@ def _copy_to_next_week(*, source: Campaign, series: CampaignSeries, by, now) -> 
             _("Campaign %(code)s “%(name)s” already exists on %(day)s.")
             % {"code": code, "name": taken.name, "day": f"{day:%Y-%m-%d}"}
         )
-    number = series.campaigns.filter(starts_at__lt=starts_at).count() + 1
-    campaign = campaign_create(
-        code=code, name=series.campaign_name(number=number, day=day), starts_at=starts_at,
-        ends_at=starts_at + (source.ends_at - source.starts_at), groups=source.groups.all(),
-        gmv_target=source.gmv_target, loss_cap=source.loss_cap, landing_url=series.landing_url,
-        owner=source.owner or by, preview_at=_week_later(source.preview_at), series=series,
-    )  # fmt: skip
+    try:
+        with transaction.atomic():
+            campaign = _create_copy(source=source, series=series, code=code, starts_at=starts_at, day=day, by=by)
+    except IntegrityError as error:  # taken between the check above and the insert
+        raise ValidationError(_("Campaign %(code)s “%(name)s” already exists on %(day)s.")
+                              % {"code": code, "name": code, "day": f"{day:%Y-%m-%d}"}) from error  # fmt: skip
     CampaignItem.objects.bulk_create(
         CampaignItem(
             campaign=campaign,
@@ -151,3 +164,13 @@ def _copy_to_next_week(*, source: Campaign, series: CampaignSeries, by, now) -> 
         playbook_apply(playbook=series.playbook, campaign=campaign, groups=list(groups.values()), by=by, now=now)
     _cover_weeks(series, day)
     return campaign
+
+
+def _create_copy(*, source: Campaign, series: CampaignSeries, code: str, starts_at, day: dt.date, by) -> Campaign:
+    number = series.campaigns.filter(starts_at__lt=starts_at).count() + 1
+    return campaign_create(
+        code=code, name=series.campaign_name(number=number, day=day), starts_at=starts_at,
+        ends_at=starts_at + (source.ends_at - source.starts_at), groups=source.groups.all(),
+        gmv_target=source.gmv_target, loss_cap=source.loss_cap, landing_url=series.landing_url,
+        owner=source.owner or by, preview_at=_week_later(source.preview_at), series=series,
+    )  # fmt: skip

@@ -86,12 +86,18 @@ def test_next_week_from_the_run_page_redirects_to_the_new_draft(client, operator
     Campaign.objects.filter(pk=campaign.pk).update(series=series)
     assert login(client, manager).post(reverse("campaigns:series-next-week", args=[series.pk])).status_code == 403
     client.logout()
-    response = login(client, operator).post(reverse("campaigns:series-next-week", args=[series.pk]))
+    url = reverse("campaigns:series-next-week", args=[series.pk])
+    response = login(client, operator).post(url, {"after": campaign.pk})
     added = series.campaigns.order_by("-starts_at").first()
     assert added.pk != campaign.pk
     assert response.status_code == 302
     assert response["Location"] == reverse("campaigns:campaign-detail", args=[added.pk])
+    # A second click from the same page (it still shows the old last week) adds no second week.
+    again = client.post(url, {"after": campaign.pk}, follow=True).content.decode()
+    assert "下周这一期刚刚已经加过了" in again
+    assert series.campaigns.count() == 2
     page = client.get(reverse("campaigns:series-detail", args=[series.pk])).content.decode()
+    assert f'name="after" value="{added.pk}"' in page
     assert "第2期" in page
     assert "已结束的 1 场活动合计" in page
 
