@@ -105,6 +105,40 @@ def check_loss(campaign: Campaign, items: list[CampaignItem]) -> list[Problem]:
     ]
 
 
+def expected_sales(items: list[CampaignItem]) -> Decimal:
+    """What the items sell at their expected quantities (each capped by its supplier) and final prices."""
+    return to_money(sum((item.projected_quantity * item.final_price for item in items), Decimal("0")))
+
+
+def check_plan_reaches_target(campaign: Campaign, items: list[CampaignItem]) -> list[Problem]:
+    """A warning, not a refusal: the expected quantities are the conservative volumes the supplier is asked to
+    hold and the loss cap is checked at; refusing to publish below the target would push operators to inflate
+    them, which hides real losses and over-orders stock. So the gap is shown before and after publishing."""
+    if not items or not campaign.gmv_target:
+        return []
+    planned = expected_sales(items)
+    if planned >= campaign.gmv_target:
+        return []
+    return [
+        Problem(
+            "plan_below_target",
+            _("The items' expected sales, %(planned)s, reach only %(percent)s%% of the GMV target %(target)s: "
+              "add items or quantities, or check the target.")
+            % {
+                "planned": yuan(planned),
+                "percent": int(100 * planned / campaign.gmv_target),
+                "target": yuan(campaign.gmv_target),
+            },
+        )
+    ]  # fmt: skip
+
+
+def campaign_warnings(campaign: Campaign, *, items: list[CampaignItem] | None = None) -> list[Problem]:
+    """What the operator should look at before publishing, without blocking it."""
+    items = list(campaign.items.select_related("product")) if items is None else items
+    return check_plan_reaches_target(campaign, items)
+
+
 def check_overlaps(campaign: Campaign) -> list[Problem]:
     """A group runs one campaign at a time: two at once split its customers' attention and its orders."""
     others = (

@@ -57,7 +57,8 @@ class CampaignForm(StyledMixin, forms.ModelForm):
 
 
 class CampaignScheduleForm(StyledMixin, forms.Form):
-    """Move a campaign or change its groups: pending reminders move with it, a removed group's are cancelled."""
+    """Move a campaign, change its groups, its target, loss cap and link: pending reminders move with it, a removed
+    group's are cancelled. (A week copied from the last one is adjusted here before publishing.)"""
 
     starts_at = bounded.DateTimeField(label=_("starts"), widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M"])
     ends_at = bounded.DateTimeField(label=_("ends"), widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M"])
@@ -65,6 +66,10 @@ class CampaignScheduleForm(StyledMixin, forms.Form):
         queryset=Group.objects.taking_campaigns(), widget=forms.CheckboxSelectMultiple, required=False,
         label=_("groups"),
     )  # fmt: skip
+    # Optional: a form (or script) that only moves the campaign leaves them as they are.
+    gmv_target = Campaign._meta.get_field("gmv_target").formfield(required=False, min_value=0)
+    loss_cap = Campaign._meta.get_field("loss_cap").formfield(required=False, min_value=0)
+    landing_url = forms.URLField(label=_("landing link"), required=False, assume_scheme="https")
 
     def clean(self):
         cleaned = super().clean()
@@ -125,6 +130,12 @@ class ItemForm(StyledMixin, forms.ModelForm):
     class Meta:
         model = CampaignItem
         fields = ["product", "price", "expected_quantity", "supplier_cap", "is_clearance", "second_discount_rate"]
+
+
+class JoinSeriesForm(StyledMixin, forms.Form):
+    """Add a one-off campaign to an existing weekly run (it takes its 第N期 from its date)."""
+
+    series = bounded.ModelChoiceField(queryset=CampaignSeries.objects.order_by("-first_date"), label=_("run"))
 
 
 class ApplyPlaybookForm(StyledMixin, forms.Form):

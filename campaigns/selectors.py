@@ -12,25 +12,73 @@ from django.utils import timezone
 
 from core.money import ZERO, to_money
 
-from .checks import campaign_problems, projected_loss
-from .models import Campaign, Coupon, CouponTemplate, Order, OrderLine, Playbook, Reminder
+from .checks import campaign_problems, campaign_warnings, expected_sales, projected_loss
+from .models import Campaign, CampaignSeries, Coupon, CouponTemplate, Order, OrderLine, Playbook, Reminder
+from .results import attainment_percent, by_month, campaign_result, campaign_results, results_total
 
 
 def campaign_list():
-    return Campaign.objects.select_related("series", "owner").annotate(group_count=Count("groups", distinct=True))
+    """Newest first. Explicit: Meta.ordering does not apply to a query with GROUP BY (the group count)."""
+    return (
+        Campaign.objects.select_related("series", "owner")
+        .annotate(group_count=Count("groups", distinct=True))
+        .order_by("-starts_at", "-pk")
+    )
 
 
 def campaign_get(*, pk: int) -> Campaign:
     return Campaign.objects.select_related("series", "owner").get(pk=pk)
 
 
+def campaign_list_by_month(*, campaigns) -> list:
+    """The list page's months, each with its campaigns' results against their targets and the month's total."""
+    campaigns = list(campaigns)
+    return by_month(campaigns, campaign_results(campaigns))
+
+
+def run_number(campaign: Campaign) -> int | None:
+    """The campaign's place in its weekly run (第N期, 1 for the first), or None for a one-off campaign."""
+    if campaign.series_id is None:
+        return None
+    return Campaign.objects.filter(series_id=campaign.series_id, starts_at__lt=campaign.starts_at).count() + 1
+
+
+def series_list():
+    return CampaignSeries.objects.order_by("-first_date", "name")
+
+
+def series_overview(*, series: CampaignSeries) -> dict:
+    """A run's page: its campaigns in date order, numbered, each with its result, and the ended ones' total."""
+    campaigns = list(series.campaigns.select_related("owner").order_by("starts_at", "pk"))
+    results = campaign_results(campaigns)
+    return {
+        "rows": [(number, campaign, results[campaign.pk]) for number, campaign in enumerate(campaigns, start=1)],
+        "total": results_total(campaigns, results),
+        "last": campaigns[-1] if campaigns else None,
+    }
+
+
 def campaign_overview(*, campaign: Campaign, now=None) -> dict:
-    """What the campaign page shows: items with their margins, the publish problems, reminder counts."""
+    """What the campaign page shows: items with their margins, the publish problems and warnings, the result
+    once it started, reminder counts."""
+    now = now or timezone.now()
     items = list(campaign.items.select_related("product"))
     reminders = campaign.reminders.values("status").annotate(n=Count("id"))
+    is_draft = campaign.status == Campaign.Status.DRAFT
+    planned = expected_sales(items)
     return {
         "items": items,
-        "problems": campaign_problems(campaign, now=now) if campaign.status == Campaign.Status.DRAFT else [],
+        "problems": campaign_problems(campaign, now=now) if is_draft else [],
+        "warnings": campaign_warnings(campaign, items=items) if is_draft else [],
+        "expected_sales": planned,
+        "expected_percent": attainment_percent(planned, campaign.gmv_target),
+        "result": campaign_result(campaign) if campaign.starts_at <= now else None,
+        "run_number": run_number(campaign),
+        "run_last_pk": (
+            campaign.series.campaigns.order_by("-starts_at", "-pk").values_list("pk", flat=True).first()
+            if campaign.series_id
+            else campaign.pk
+        ),
         "projected_loss": projected_loss(items),
         "projected_margin": to_money(sum((item.projected_margin for item in items), Decimal("0"))),
         "reminder_counts": [(row["status"], Reminder.Status(row["status"]).label, row["n"]) for row in reminders],
@@ -115,7 +163,7 @@ def campaign_live(*, campaign: Campaign, now=None) -> dict:
         "orders": totals["orders"],
         "buyers": totals["buyers"],
         "target": target,
-        "target_percent": round(100 * gmv / target) if target else None,
+        "target_percent": attainment_percent(gmv, target),
         "expected_so_far": expected_so_far,
         "pace_percent": round(100 * gmv / expected_so_far) if expected_so_far else None,
         "projected": projected,
@@ -125,6 +173,10 @@ def campaign_live(*, campaign: Campaign, now=None) -> dict:
         "per_group": per_group,
         "items": items,
         "is_running": campaign.starts_at <= now < campaign.ends_at,
+        "has_ended": campaign.status == Campaign.Status.ENDED or campaign.ends_at <= now,
+        "projected_percent": attainment_percent(projected, target),
+        # Per-item sales come from order lines; orders imported without lines leave them unknown, not zero.
+        "item_sales_known": bool(sold) or not totals["orders"],
     }
 
 

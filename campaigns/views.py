@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from core.access import can, require_perms
 from core.dates import week_bounds
 
-from . import selectors, services
+from . import checks, selectors, services
 from .forms import (
     ApplyPlaybookForm,
     ApplyToGroupsForm,
@@ -25,10 +25,11 @@ from .forms import (
     CopyPlaybookForm,
     CouponIssueForm,
     ItemForm,
+    JoinSeriesForm,
     SeriesForm,
 )
 from .inbox import inbox_for
-from .models import Campaign, Playbook, Reminder
+from .models import Campaign, CampaignSeries, Playbook, Reminder
 from .permissions import (
     CHANGE_CAMPAIGNS,
     CHANGE_PLAYBOOKS,
@@ -65,7 +66,8 @@ def campaign_list(request):
         request,
         "campaigns/campaign_list.html",
         {
-            "campaigns": campaigns[:200],
+            "months": selectors.campaign_list_by_month(campaigns=campaigns[:200]),
+            "runs": selectors.series_list()[:50],
             "status": status,
             "statuses": Campaign.Status.choices,
             "can_change": can(request.user, CHANGE_CAMPAIGNS),
@@ -106,8 +108,74 @@ def series_create(request):
             request,
             _("Series %(name)s: %(count)s weekly campaigns created.") % {"name": series.name, "count": len(campaigns)},
         )
-        return redirect("campaigns:campaign-list")
+        return redirect("campaigns:series-detail", pk=series.pk)
     return render(request, "campaigns/series_form.html", {"form": form})
+
+
+@require_perms(VIEW_CAMPAIGNS)
+def series_detail(request, pk: int):
+    series = get_object_or_404(CampaignSeries.objects.select_related("owner", "playbook"), pk=pk)
+    context = {
+        "series": series,
+        **selectors.series_overview(series=series),
+        "can_change": can(request.user, CHANGE_CAMPAIGNS),
+    }
+    return render(request, "campaigns/series_detail.html", context)
+
+
+@require_POST
+@require_perms(CHANGE_CAMPAIGNS)
+def series_next_week(request, pk: int):
+    series = get_object_or_404(CampaignSeries, pk=pk)
+    try:
+        campaign = services.series_next_week(series=series, after=_after(request), by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("campaigns:series-detail", pk=series.pk)
+    return _next_week_added(request, campaign)
+
+
+@require_POST
+@require_perms(CHANGE_CAMPAIGNS)
+def campaign_next_week(request, pk: int):
+    try:
+        campaign = services.campaign_next_week(campaign=_campaign(pk), after=_after(request), by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("campaigns:campaign-detail", pk=pk)
+    return _next_week_added(request, campaign)
+
+
+def _after(request) -> int | None:
+    """The run's last campaign as the page showed it (so a second click adds no second week)."""
+    value = request.POST.get("after", "")
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+def _next_week_added(request, campaign: Campaign):
+    messages.success(
+        request,
+        _("%(name)s added as a draft, copied from last week: check its items and quantities, then publish.")
+        % {"name": campaign.name},
+    )
+    return redirect("campaigns:campaign-detail", pk=campaign.pk)
+
+
+@require_POST
+@require_perms(CHANGE_CAMPAIGNS)
+def campaign_join_series(request, pk: int):
+    campaign = _campaign(pk)
+    form = JoinSeriesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a run."))
+        return redirect("campaigns:campaign-detail", pk=pk)
+    try:
+        services.campaign_join_series(campaign=campaign, series=form.cleaned_data["series"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Added to the run %(name)s.") % {"name": form.cleaned_data["series"].name})
+    return redirect("campaigns:campaign-detail", pk=pk)
 
 
 @require_perms(VIEW_CAMPAIGNS)
@@ -119,8 +187,8 @@ def campaign_detail(request, pk: int):
         "item_form": ItemForm(),
         "apply_form": ApplyPlaybookForm(campaign=campaign),
         "schedule_form": _schedule_form(campaign),
+        "join_form": JoinSeriesForm() if campaign.series_id is None else None,
         "can_change": can(request.user, CHANGE_CAMPAIGNS),
-        "refused": None,
     }
     return render(request, "campaigns/campaign_detail.html", context)
 
@@ -130,6 +198,9 @@ def _schedule_form(campaign: Campaign, data=None) -> CampaignScheduleForm:
         "starts_at": timezone.localtime(campaign.starts_at),
         "ends_at": timezone.localtime(campaign.ends_at),
         "groups": list(campaign.groups.values_list("pk", flat=True)),
+        "gmv_target": campaign.gmv_target,
+        "loss_cap": campaign.loss_cap,
+        "landing_url": campaign.landing_url,
     }
     return CampaignScheduleForm(data, initial=initial)
 
@@ -146,6 +217,8 @@ def campaign_schedule(request, pk: int):
     try:
         moved = services.campaign_schedule(
             campaign=campaign, starts_at=data["starts_at"], ends_at=data["ends_at"], groups=data["groups"],
+            gmv_target=data["gmv_target"], loss_cap=data["loss_cap"],
+            landing_url=data["landing_url"] if "landing_url" in request.POST else None,
             by=request.user,
         )  # fmt: skip
     except ValidationError as error:
@@ -193,17 +266,17 @@ def campaign_publish(request, pk: int):
     try:
         services.campaign_publish(campaign=campaign)
     except services.CampaignNotPublishable as refused:
-        context = {
-            "campaign": campaign,
-            **selectors.campaign_overview(campaign=campaign),
-            "item_form": ItemForm(),
-            "apply_form": ApplyPlaybookForm(campaign=campaign),
-            "schedule_form": _schedule_form(campaign),
-            "can_change": True,
-            "refused": refused.problems,
-        }
-        return render(request, "campaigns/campaign_detail.html", context, status=422)
+        # Post/redirect/get: the page the operator lands on is the campaign's, which lists the same problems
+        # (they are computed on every view of a draft); reloading it does not post again.
+        messages.error(
+            request,
+            _("Not published: %(n)s problems to fix first, listed below.") % {"n": len(refused.problems)},
+            extra_tags="publish-refused",
+        )
+        return redirect("campaigns:campaign-detail", pk=campaign.pk)
     messages.success(request, _("Campaign published."))
+    for warning in checks.campaign_warnings(campaign):
+        messages.warning(request, str(warning))
     return redirect("campaigns:campaign-detail", pk=campaign.pk)
 
 

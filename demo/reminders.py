@@ -100,8 +100,15 @@ def demo_apply_playbooks(*, now: dt.datetime | None = None, seed: int = 6) -> di
     owner = vip[0].owner
     vip_campaigns = Campaign.objects.filter(groups__in=vip).exclude(code=FLASH_CODE).distinct().order_by("starts_at")
 
-    # The last ended campaign: how its warm-up went (the calendar's "late / missed last week").
+    # The month's ended campaigns ran the same catalogue: their pages show what they sold, with their items.
     ended = [c for c in vip_campaigns if c.status == Campaign.Status.ENDED]
+    for campaign in ended:
+        campaign.loss_cap = Decimal("3000.00")
+        campaign.landing_url = campaign.landing_url or f"https://m.example-pharma.cn/vip/{campaign.code.lower()}"
+        campaign.save(update_fields=["loss_cap", "landing_url"])
+        _fill_items(campaign, products)
+
+    # The last ended campaign: how its warm-up went (the calendar's "late / missed last week").
     if ended and not ended[-1].reminders.exists():
         _history(ended[-1], list(ended[-1].groups.all()), playbook, rng)
 

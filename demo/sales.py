@@ -9,7 +9,7 @@ import random
 from decimal import Decimal
 
 from campaigns.attribution import Attribution
-from campaigns.models import Campaign, Order
+from campaigns.models import Campaign, CampaignSeries, Order, Playbook
 from core.money import ZERO, to_money
 from members.models import Member, Membership
 
@@ -18,10 +18,13 @@ from .story import (
     AOV_FACTOR_USUAL,
     CAMPAIGN_GMV,
     CAMPAIGN_HOURS,
+    CAMPAIGN_START,
     MONTHLY_TARGET,
     REFUND_RATE,
     REPEAT_EXTRA,
     REPEAT_EXTRA_USUAL,
+    RUN_CODE,
+    RUN_NAME,
     VIP_GROUPS,
     WEEKS,
     Demo,
@@ -32,20 +35,33 @@ from .story import (
 
 
 def create_campaigns(demo: Demo) -> None:
-    """The month's four Thursday campaigns for the VIP groups, and next Thursday's still in draft."""
+    """The month's four Thursday campaigns for the VIP groups, and next Thursday's still in draft: one weekly
+    run (第1期 … 第5期), so the team adds next week to it and the run's page totals the month."""
     vip_groups = [demo.groups[code] for code in VIP_GROUPS]
-    campaigns = []
     days = demo.campaign_days + [demo.campaign_days[-1] + dt.timedelta(weeks=1)]
+    target = to_money(MONTHLY_TARGET / len(CAMPAIGN_GMV))
+    run = CampaignSeries(
+        code=RUN_CODE, name=RUN_NAME, weekday=CampaignSeries.Weekday.THURSDAY, start_time=CAMPAIGN_START,
+        duration=dt.timedelta(hours=CAMPAIGN_HOURS), first_date=days[0], weeks=len(days), gmv_target=target,
+        owner=demo.users["yunying"], playbook=Playbook.objects.filter(code="weekly-warm-up").first(),
+        created_at=min(demo.campaign_window(days[0])[0] - dt.timedelta(days=6), demo.now),
+    )  # fmt: skip
+    run.full_clean()
+    run.save()
+    run.groups.set(vip_groups)
+    campaigns = []
     for number, day in enumerate(days, start=1):
         starts_at, ends_at = demo.campaign_window(day)
         upcoming = number > len(CAMPAIGN_GMV)
         campaigns.append(
             Campaign(
-                code=f"VIP-{day:%Y%m%d}",
-                name=f"VIP会员特供日 第{number}期({day.month}月{day.day}日 周四)",
+                code=f"{RUN_CODE}-{day:%Y%m%d}",
+                name=run.campaign_name(number=number, day=day),
+                series=run,
                 starts_at=starts_at,
                 ends_at=ends_at,
-                gmv_target=to_money(MONTHLY_TARGET / len(CAMPAIGN_GMV)),
+                gmv_target=target,
+                owner=run.owner,
                 status=Campaign.Status.DRAFT if upcoming else Campaign.Status.ENDED,
                 created_at=min(starts_at - dt.timedelta(days=6), demo.now),
             )

@@ -44,6 +44,9 @@ MONTHLY_TARGET = Decimal("300000.00")
 # The seed's month: four Thursday campaigns made ¥330k against ¥300k. The first had technical problems.
 CAMPAIGN_GMV = [Decimal("72480.00"), Decimal("79350.00"), Decimal("85960.00"), Decimal("92410.00")]
 CAMPAIGN_START = dt.time(10, 0)
+# The Thursday campaigns are one weekly run; its campaigns are coded "<run code>-YYYYMMDD".
+RUN_CODE = "VIP"
+RUN_NAME = "VIP会员特供日"
 CAMPAIGN_HOURS = 12
 REFUND_RATE = 0.04
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.money import ZERO, MoneyField, to_money
@@ -101,6 +102,15 @@ class CampaignSeries(models.Model):
 
     def occurrence_dates(self) -> list[dt.date]:
         return [self.first_date + dt.timedelta(weeks=week) for week in range(self.weeks)]
+
+    def campaign_name(self, *, number: int, day: dt.date) -> str:
+        """'VIP会员特供日 第5期（12月3日 星期四）': the run's name, the campaign's number in it (第N期), its day."""
+        date = gettext("%(month)s/%(day)s, %(weekday)s") % {
+            "month": day.month,
+            "day": day.day,
+            "weekday": self.Weekday(day.weekday()).label,
+        }
+        return gettext("%(run)s No. %(number)s (%(date)s)") % {"run": self.name, "number": number, "date": date}
 
 
 class CampaignQuerySet(models.QuerySet):

@@ -32,6 +32,7 @@ from .playbooks import (
     reminder_complete,
     reminders_cancel,
 )
+from .runs import campaign_join_series, campaign_next_week, series_next_week
 
 __all__ = [
     "CampaignNotPublishable",
@@ -41,6 +42,8 @@ __all__ = [
     "campaign_groups_check",
     "campaign_groups_set",
     "campaign_item_add",
+    "campaign_join_series",
+    "campaign_next_week",
     "campaign_item_remove",
     "campaign_publish",
     "campaign_reschedule",
@@ -59,4 +62,5 @@ __all__ = [
     "reminder_complete",
     "reminders_cancel",
     "series_create",
+    "series_next_week",
 ]

@@ -161,10 +161,25 @@ def campaign_groups_set(*, campaign: Campaign, groups: Iterable[Group], by=None,
 
 @transaction.atomic
 def campaign_schedule(
-    *, campaign: Campaign, starts_at: dt.datetime, ends_at: dt.datetime, groups: Iterable[Group], by=None
+    *,
+    campaign: Campaign,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    groups: Iterable[Group],
+    by=None,
+    gmv_target=None,
+    loss_cap=None,
+    landing_url: str | None = None,
 ) -> int:
-    """Move a campaign and set its groups in one go (the campaign page's schedule form); returns how many
-    pending reminders moved with it."""
+    """Move a campaign, set its groups and (when given) its target, loss cap and link in one go (the campaign
+    page's form); returns how many pending reminders moved with it."""
+    plan = {"gmv_target": gmv_target, "loss_cap": loss_cap, "landing_url": landing_url}
+    changed = [name for name, value in plan.items() if value is not None and getattr(campaign, name) != value]
+    if changed:
+        for name in changed:
+            setattr(campaign, name, plan[name])
+        campaign.full_clean()
+        campaign.save(update_fields=changed)
     moved = 0
     if (starts_at, ends_at) != (campaign.starts_at, campaign.ends_at):
         moved = campaign_reschedule(campaign=campaign, starts_at=starts_at, ends_at=ends_at)
@@ -190,7 +205,7 @@ def campaign_series_create(*, series: CampaignSeries, by=None, now=None) -> list
     tz = timezone.get_current_timezone()
     campaigns = []
     groups = list(series.groups.all())
-    for day in series.occurrence_dates():
+    for number, day in enumerate(series.occurrence_dates(), start=1):
         code = f"{series.code}-{day:%Y%m%d}"
         starts_at = dt.datetime.combine(day, series.start_time, tzinfo=tz)
         preview_day = day - dt.timedelta(days=series.preview_days_before)
@@ -198,7 +213,7 @@ def campaign_series_create(*, series: CampaignSeries, by=None, now=None) -> list
         if campaign is None:
             campaign = campaign_create(
                 code=code,
-                name=f"{series.name} {day.month}月{day.day}日",
+                name=series.campaign_name(number=number, day=day),
                 starts_at=starts_at,
                 ends_at=starts_at + series.duration,
                 groups=groups,

@@ -155,7 +155,9 @@ def test_browser_campaign_pages_render(browser, live_server, operator_world, art
         page.goto(live_server.url + reverse("campaigns:campaign-detail", args=[campaign.pk]))
         with page.expect_navigation():
             page.click("[data-testid=publish]")
-        refused = page.locator("[data-testid=publish-refused]").inner_text()
+        # Post/redirect/get: the refusal lands on the campaign's URL, which lists the reasons.
+        assert page.url == live_server.url + reverse("campaigns:campaign-detail", args=[campaign.pk])
+        refused = page.locator("[data-testid=publish-checks]").inner_text()
         assert "维生素C片" in refused
         page.screenshot(path=str(artifacts / "campaign-publish-refused.png"), full_page=True)
     finally:

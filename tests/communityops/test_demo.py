@@ -159,6 +159,22 @@ def test_demo_has_four_thursday_campaigns_making_330k_against_300k(demo):
     assert upcoming.reminders.filter(status="pending").exists()
 
 
+def test_demo_thursdays_are_one_run_numbered_in_order_with_their_result(demo):
+    from campaigns.models import CampaignSeries
+    from campaigns.selectors import series_overview
+
+    run = CampaignSeries.objects.get(code="VIP")
+    campaigns = list(run.campaigns.order_by("starts_at"))
+    assert len(campaigns) == 5  # the month's four and next Thursday's
+    assert [c.name.split("（")[0] for c in campaigns] == [f"VIP会员特供日 第{n}期" for n in range(1, 6)]
+    assert all(c.items.exists() for c in campaigns)  # the ended ones show what they sold
+    total = series_overview(series=run)["total"]
+    assert total.campaigns == 4
+    assert total.target == Decimal("300000.00")
+    assert total.gmv == sum(campaign_gmv(c) for c in campaigns[:4])
+    assert total.attainment_percent == int((100 * total.gmv / total.target).to_integral_value())
+
+
 def test_demo_groups_move_for_different_reasons(demo):
     ended = list(Campaign.objects.filter(status=Campaign.Status.ENDED).order_by("starts_at"))
     cd1 = [core_stats("VIP-CD1", c) for c in ended]

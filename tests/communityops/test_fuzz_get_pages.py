@@ -25,7 +25,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from campaigns.models import CampaignItem, CouponTemplate, Reminder
+from campaigns.models import CampaignItem, CampaignSeries, CouponTemplate, Reminder
 from community.models import Rule
 from community.services import rules_apply_templates, violation_record
 from imports.models import ImportJob
@@ -87,6 +87,10 @@ PAGES: dict[str, list[str]] = {
     "campaigns:campaign-list": ["status"],
     "campaigns:campaign-create": [],
     "campaigns:series-create": [],
+    "campaigns:series-detail": [],
+    "campaigns:series-next-week": [],
+    "campaigns:campaign-next-week": [],
+    "campaigns:campaign-join-series": [],
     "campaigns:campaign-detail": [],
     "campaigns:campaign-schedule": [],
     "campaigns:campaign-item-add": [],
@@ -258,6 +262,8 @@ def build_world(operator) -> World:
     tags = [Tag.objects.create(code=f"T{i}", name=f"标签{i}", category=category) for i in range(3)]
     member.tags.add(*tags)
     campaign = CampaignFactory(groups=[vip], owner=operator)
+    series = CampaignSeries.objects.create(code="FUZZ-RUN", name="周四特惠", first_date=dt.date(2026, 12, 3))
+    CampaignFactory(groups=[vip], owner=operator, series=series, code="FUZZ-RUN-20261203")
     item = CampaignItem.objects.create(campaign=campaign, product=ProductFactory(), price=Decimal("80.00"),
                                        expected_quantity=10)  # fmt: skip
     playbook = shipped_playbook("weekly-warm-up")
@@ -300,6 +306,10 @@ def build_world(operator) -> World:
         "imports:import-errors": job.pk,
         "imports:import-errors-xlsx": job.pk,
         "campaigns:campaign-detail": campaign.pk,
+        "campaigns:series-detail": series.pk,
+        "campaigns:series-next-week": series.pk,
+        "campaigns:campaign-next-week": campaign.pk,
+        "campaigns:campaign-join-series": campaign.pk,
         "campaigns:campaign-schedule": campaign.pk,
         "campaigns:campaign-item-add": campaign.pk,
         "campaigns:campaign-publish": campaign.pk,
