@@ -14,6 +14,9 @@ from .chart_images import chart_svg
 from .files import note_text
 
 PDF_TYPE = "application/pdf"
+# The groups a PDF lists: the largest by GMV, and every top mover. A platform of 200 groups would otherwise
+# take 15 pages (and most of the PDF's time); the XLSX and the page list them all.
+PDF_GROUP_ROWS = 25
 # Chart sizes on the A4 page (17 cm of text width); the side-by-side ones share it with their table.
 CHART_SIZES = {"targets": (17.0, 6.0), "waterfall": (10.0, 5.8), "movers": (10.0, 5.8), "rates": (10.0, 5.4)}
 
@@ -35,8 +38,20 @@ def _waterfall_rows(platform: dict, previous: str, current: str) -> list[dict]:
     return [{"label": str(label), "value": value, "is_change": change} for label, value, change in steps]
 
 
+def _listed_groups(context: dict) -> tuple[list[dict], list[dict], int]:
+    """(group rows, per-group rate rows, how many groups are left out): the largest PDF_GROUP_ROWS by GMV and
+    the movers, in the page's order."""
+    movers = {g["code"] for g in (*context["movers_up"], *context["movers_down"])}
+    listed = [g for i, g in enumerate(context["groups"]) if i < PDF_GROUP_ROWS or g["code"] in movers]
+    codes = {g["code"] for g in listed}
+    by_code = {r["code"]: r for r in context["group_rates"]}
+    rates = [by_code[g["code"]] for g in listed if g["code"] in by_code]
+    return listed, rates, len(context["groups"]) - len(codes)
+
+
 def pdf_context(doc: dict, *, base: str = "") -> dict:
     context = present.recap_context(doc, base=base)
+    groups, group_rates, left_out = _listed_groups(context)
     charts = context["charts"]
     drawn = {}
     for key, (width, height) in CHART_SIZES.items():
@@ -50,6 +65,9 @@ def pdf_context(doc: dict, *, base: str = "") -> dict:
     context.update(
         {
             "images": drawn,
+            "groups": groups,
+            "group_rates": group_rates,
+            "groups_left_out": left_out,
             "note_text": note_text(doc),
             "waterfall_rows": _waterfall_rows(platform, doc["period"]["previous"], doc["period"]["key"]),
             "below_target": attainment is not None and Decimal(attainment) < 1,
