@@ -29,6 +29,7 @@ _KIND = {
     "welcome": "green",
     "custom": "secondary",
     "restock": "red",
+    "notice": "azure",
 }
 
 
