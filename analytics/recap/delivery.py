@@ -30,6 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from campaigns.models import Reminder
+from core.money import yuan
 from core.roles import Role
 
 from ..models import RecapDelivery
@@ -73,12 +74,15 @@ def recap_page_path(period: RecapPeriod) -> str:
 
 
 def headline_rows(doc: dict) -> list[tuple[str, str]]:
-    """(label, value as the recap shows it) for the e-mail's body."""
+    """(label, value as the recap shows it) for the e-mail's body; a change of money signed, as on the page."""
     numbers = snapshots.headline(doc)
-    return [
-        (present.headline_label(key), present.show(numbers.get(key), present.headline_unit(key)))
-        for key in HEADLINE_KEYS
-    ]
+
+    def shown(key: str) -> str:
+        if key == "platform.delta":
+            return yuan(numbers.get(key), signed=True)
+        return present.show(numbers.get(key), present.headline_unit(key))
+
+    return [(present.headline_label(key), shown(key)) for key in HEADLINE_KEYS]
 
 
 def _message_parts(doc: dict, period: RecapPeriod) -> dict:

@@ -59,6 +59,7 @@ def test_monday_recap_goes_once_to_each_active_manager_with_the_pdf(smtp_server,
         for body in (text, html):
             assert gmv in body
             assert yuan(doc["groups"]["platform"]["gmv"]) in body
+            assert yuan(doc["groups"]["platform"]["delta"], signed=True) in body  # a change reads signed
             assert "/analytics/recap/?period=2026-W48" in body
         (attachment,) = list(message.iter_attachments())
         assert attachment.get_content_type() == "application/pdf"
