@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -145,3 +146,38 @@ class RecapNote(models.Model):
 
     def __str__(self) -> str:
         return self.period
+
+
+class RecapDelivery(models.Model):
+    """The Monday e-mail of one week's recap to one manager (`analytics.recap.delivery`). The row is claimed in
+    its own committed transaction before the e-mail goes out and marked sent once the SMTP server accepted it,
+    so a rerun (a restart during the job) sends only what was not sent."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        NO_ADDRESS = "no_address", _("No e-mail address")
+
+    period = models.CharField(_("period"), max_length=10)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("manager")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    address = models.EmailField(_("e-mail address"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claim_token = models.CharField(max_length=32, blank=True)
+    # A claim expires: a job killed while sending leaves its row `sending`; the next run takes it over after this.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("recap e-mail")
+        verbose_name_plural = _("recap e-mails")
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["period", "user"], name="recap_delivery_once_per_manager")]
+
+    def __str__(self) -> str:
+        return f"{self.period} → {self.user_id}"

@@ -20,3 +20,12 @@ def rebuild_analytics_task() -> dict:
     """Recompute the store from the source tables (as `manage.py rebuild_analytics`)."""
     store.facts(rebuild=True)
     return store.stats()
+
+
+@shared_task(name="analytics.deliver_weekly_recap")
+def deliver_weekly_recap_task() -> str:
+    """Last week's recap to every active manager, once (`recap.delivery.recap_week_deliver`): safe to rerun."""
+    # Imported here: the PDF's modules (matplotlib, WeasyPrint) load once a week, not in every worker's start-up.
+    from .recap.delivery import recap_week_deliver
+
+    return recap_week_deliver().summary()

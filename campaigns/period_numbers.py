@@ -79,9 +79,14 @@ class ReminderSlips:
 
 
 def reminder_slips(*, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> ReminderSlips:
-    """Reminders due in [start, end) (not cancelled): how many each assignee had, how many were late
-    (`ReminderQuerySet.late`) and how many were missed as of `now` (`ReminderQuerySet.missed`)."""
-    due = Reminder.objects.filter(due_at__gte=start, due_at__lt=end).exclude(status=Reminder.Status.CANCELLED)
+    """Reminders due in [start, end) (not cancelled, and not notices, which ask nothing to be done): how many
+    each assignee had, how many were late (`ReminderQuerySet.late`) and how many were missed as of `now`
+    (`ReminderQuerySet.missed`)."""
+    due = (
+        Reminder.objects.filter(due_at__gte=start, due_at__lt=end)
+        .exclude(status=Reminder.Status.CANCELLED)
+        .exclude(kind=Reminder.Kind.NOTICE)
+    )
 
     def per_assignee(qs) -> Counter:
         return Counter({row["assignee"]: row["n"] for row in qs.order_by().values("assignee").annotate(n=Count("pk"))})

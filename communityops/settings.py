@@ -228,6 +228,12 @@ CELERY_BEAT_SCHEDULE["campaigns-tick"] = {
 }
 # analytics: absorb imported or changed orders in the worker, so page requests find the numbers fresh.
 CELERY_BEAT_SCHEDULE["analytics-refresh"] = {"task": "analytics.refresh", "schedule": 300.0}
+# analytics: last week's recap e-mailed to the managers, Monday 09:00 local time (CELERY_TIMEZONE); the hourly
+# reruns until 18:00 send only what a restart or an SMTP outage left unsent (analytics/recap/delivery.py).
+CELERY_BEAT_SCHEDULE["analytics-weekly-recap"] = {
+    "task": "analytics.deliver_weekly_recap",
+    "schedule": crontab(minute=0, hour="9-18", day_of_week="mon"),
+}
 # outreach: refit the expected-value models on the orders up to yesterday and store every buyer's value,
 # nightly, local time (CELERY_TIMEZONE), before the agents' day.
 CELERY_BEAT_SCHEDULE["outreach-member-values"] = {
@@ -296,6 +302,13 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="communityops@localhost")
+# Where the file e-mail backend (django.core.mail.backends.filebased.EmailBackend, bin/demo's) writes messages.
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+# The app's address as people open it (https://ops.example.com): links in e-mails, such as the Monday recap's.
+SITE_URL = env.str("SITE_URL", default="")
+# The Monday recap e-mail (issue 14): a run killed while sending leaves its claim; the next run takes it over
+# after this long (longer than one SMTP send by far).
+RECAP_DELIVERY_LEASE_SECONDS = env.int("RECAP_DELIVERY_LEASE_SECONDS", default=600)
 # Live codes (issue 13). WeChat stops admitting by scan at 200 members; a group QR image lives 7 days. A scan
 # holds a place in its group for LIVECODE_HOLD_MINUTES (the member is about to join), so scans at once never
 # send more people to a group than it has room for. Places are held in Redis (LIVECODE_REDIS_URL; by default
@@ -383,7 +396,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint logs each layout step of every PDF (the recap's) at INFO; its warnings still show.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Behind a TLS-terminating reverse proxy (BEHIND_PROXY=1), trust its X-Forwarded-Proto for "is this HTTPS"

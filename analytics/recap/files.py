@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from core import spreadsheets
-from core.money import XLSX_FORMAT, XLSX_WHOLE_FORMAT
+from core.money import DASH, XLSX_FORMAT, XLSX_WHOLE_FORMAT
 
 from ..models import RecapNote
 from . import present
@@ -40,6 +40,7 @@ class _Book:
             "date": add({"num_format": "yyyy-mm-dd"}),
             "datetime": add({"num_format": "yyyy-mm-dd hh:mm"}),
             "wrap": add({"text_wrap": True, "valign": "top"}),
+            "undefined": add({"align": "right"}),
             None: None,
         }
 
@@ -68,6 +69,8 @@ class _Book:
             sheet.write_datetime(i, j, moment, fmt)
         elif kind in ("money", "ratio", "number") and isinstance(value, str):
             spreadsheets.write_cell(sheet, i, j, Decimal(value), fmt)
+        elif kind in ("money", "ratio", "number") and value is None:
+            spreadsheets.write_cell(sheet, i, j, DASH, self.formats["undefined"])  # an empty denominator, as the page
         else:
             spreadsheets.write_cell(sheet, i, j, value, fmt)
 

@@ -36,6 +36,12 @@ RATE_LABELS = {
     "churn_rate": gettext_lazy("Churn rate"),
     "reactivation_rate": gettext_lazy("Reactivation rate"),
 }
+EFFECT_LABELS = {
+    "core_members_effect": gettext_lazy("Core members"),
+    "repurchases_effect": gettext_lazy("Repurchases"),
+    "aov_effect": gettext_lazy("AOV"),
+    "other_effect": gettext_lazy("One-time buyers"),
+}
 HEADLINE_LABELS = {
     "target": gettext_lazy("Campaign target"),
     "campaign_gmv": gettext_lazy("Campaign GMV"),

@@ -1,5 +1,5 @@
 """The recap page (复盘): a week's or month's recap for managers and operators (`analytics.view_recap`), its
-downloads (XLSX, a self-contained HTML file), the retrospective (`analytics.write_recapnote`) and regenerating
+downloads (PDF, XLSX, a self-contained HTML file), the retrospective (`analytics.write_recapnote`) and regenerating
 a kept recap (`analytics.regenerate_recap`, managers). Thin: parse the period, read, render."""
 
 from django import forms
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from core.access import can, require_perms
 from core.styling import StyledMixin
 
-from . import files, present, snapshots
+from . import files, pdf, present, snapshots
 from .periods import PeriodError, last_complete_week, parse_period, period_choices
 
 VIEW_RECAP = "analytics.view_recap"
@@ -75,6 +75,8 @@ def recap(request):
         return files.xlsx_response(read.document)
     if export == "html":
         return files.html_response(read.document, base=request.build_absolute_uri("/"))
+    if export == "pdf":
+        return pdf.pdf_response(read.document, base=request.build_absolute_uri("/"))
     note = snapshots.note_get(period)
     changes = request.session.pop(f"{CHANGES_KEY}:{period.key}", None)
     context = present.recap_context(read.document)

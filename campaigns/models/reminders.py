@@ -115,6 +115,8 @@ class Reminder(models.Model):
         WELCOME = "welcome", _("Welcome message")
         CUSTOM = "custom", _("Custom task")
         RESTOCK = "restock", _("Restock alert")
+        # Something to read, not a task (the Monday recap): never counted late or missed.
+        NOTICE = "notice", _("Notice")
 
     Channel = PlaybookStep.Channel
     # The kinds whose text is what gets pasted into the WeChat group (the inbox offers to copy it); the others'
@@ -141,6 +143,8 @@ class Reminder(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.CUSTOM)
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("text"), blank=True)
+    # The app's page the item is about (a path such as /analytics/recap/?period=2026-W48), opened from the inbox.
+    link = models.CharField(_("link"), max_length=300, blank=True)
     red_packet_amount = MoneyField(_("red packet amount per packet"), null=True, blank=True)
     red_packet_count = models.PositiveSmallIntegerField(_("number of red packets"), null=True, blank=True)
     red_packet_name = models.CharField(_("red packet name"), max_length=100, blank=True)

@@ -32,6 +32,7 @@ _KIND = {
     "welcome": "green",
     "custom": "secondary",
     "restock": "red",
+    "notice": "azure",
 }
 
 

@@ -1,6 +1,7 @@
 import pytest
 
 from tests.analytics.recap_demo import recap_demo  # noqa: F401 - a fixture for the recap tests
+from tests.campaigns.conftest import smtp_server  # noqa: F401 - the local SMTP server, for the Monday recap
 
 
 @pytest.fixture(autouse=True)

@@ -156,5 +156,5 @@ def test_recap_command_says_what_is_wrong(tmp_path, db, args, message):
 def test_recap_command_refuses_an_unknown_format(tmp_path, db):
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError, match=r"\.html or \.xlsx"):
-        call_command("recap", "--week", "2026-W47", "--out", str(tmp_path / "r.pdf"))
+    with pytest.raises(CommandError, match=r"\.html or \.pdf or \.xlsx"):
+        call_command("recap", "--week", "2026-W47", "--out", str(tmp_path / "r.csv"))

@@ -62,11 +62,17 @@ def webhook_server():
 
 
 class SmtpRecorder:
+    """Accepts and records every message, except those to an address in `refuse` (550, nothing recorded)."""
+
     def __init__(self):
         self.messages = []
+        self.refuse: set[str] = set()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         from email import message_from_bytes, policy
+
+        if set(envelope.rcpt_tos) & self.refuse:
+            return "550 Mailbox unavailable"
 
         self.messages.append(
             {"to": envelope.rcpt_tos, "message": message_from_bytes(envelope.content, policy=policy.default)}

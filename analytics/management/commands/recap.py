@@ -1,4 +1,4 @@
-"""`manage.py recap --week 2026-W47 --out recap.html` (or `--month 2026-11`; `.html` or `.xlsx`)
+"""`manage.py recap --week 2026-W47 --out recap.html` (or `--month 2026-11`; `.html`, `.pdf` or `.xlsx`)
 
 Writes the period's recap, the same document the recap page shows (`analytics.recap`): a complete period's
 kept recap (kept on first use), a running period's computed now. `--regenerate` recomputes a kept recap first
@@ -9,23 +9,23 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from analytics.recap import files, present, snapshots
+from analytics.recap import files, pdf, present, snapshots
 from analytics.recap.periods import MONTH, WEEK, PeriodError, parse_period
 
-FORMATS = (".html", ".xlsx")
+FORMATS = (".html", ".pdf", ".xlsx")
 
 
 class Command(BaseCommand):
-    help = "Write a week's or a month's recap as HTML or XLSX."
+    help = "Write a week's or a month's recap as HTML, PDF or XLSX."
 
     def add_arguments(self, parser):
         which = parser.add_mutually_exclusive_group(required=True)
         which.add_argument("--week", help="ISO week, e.g. 2026-W47")
         which.add_argument("--month", help="month, e.g. 2026-11")
-        parser.add_argument("--out", required=True, help="the file to write: .html or .xlsx")
+        parser.add_argument("--out", required=True, help="the file to write: .html, .pdf or .xlsx")
         parser.add_argument("--regenerate", action="store_true", help="recompute a kept recap from today's data")
         parser.add_argument(
-            "--base-url", default="", help="prefix of the HTML file's links, e.g. https://ops.example.com"
+            "--base-url", default="", help="prefix of the HTML and PDF files' links, e.g. https://ops.example.com"
         )
 
     def handle(self, *args, **options):
@@ -51,6 +51,8 @@ class Command(BaseCommand):
         doc = snapshots.recap_get(period).document
         if out.suffix.lower() == ".xlsx":
             out.write_bytes(files.xlsx_bytes(doc, note=files.note_text(doc)))
+        elif out.suffix.lower() == ".pdf":
+            out.write_bytes(pdf.render_pdf(doc, base=options["base_url"]))
         else:
             out.write_text(files.render_html(doc, base=options["base_url"]), encoding="utf-8")
         total = doc["targets"]["total"]
