@@ -1,7 +1,8 @@
 """The recap's charts as SVG images for the PDF, drawn by matplotlib from the very ECharts options the page draws
 (`charts.recap_charts`), so the page and the PDF show the same bars, colours and labels. Only what those options
 use is read: bar series on a category axis (vertical or horizontal), grouped or stacked, per-bar colours and
-labels, an axis name, a '¥{value}' or '{value}%' tick format and a value axis' minimum.
+labels, an axis name, a money axis (`analytics.charts.MONEY`, ticks by `core.money.yuan`) or a '{value}%' tick
+format, and a value axis' minimum.
 
 Text stays text (`svg.fonttype` none): WeasyPrint sets it in the same CJK font as the page (Debian's
 fonts-noto-cjk) and embeds it, which is several times faster than drawing every glyph as a path and keeps the
@@ -9,11 +10,14 @@ charts' labels searchable."""
 
 import io
 import threading
+from decimal import Decimal
 from functools import cache
 
 from matplotlib import font_manager, rc_context
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
+
+from core.money import yuan
 
 CJK_FAMILIES = ["Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "Droid Sans Fallback"]
 INK, MUTED, GRID = "#1d273b", "#667382", "#e6e7e9"
@@ -57,6 +61,8 @@ def _label(item) -> str | None:
 
 
 def _tick_formatter(axis: dict):
+    if axis.get("coMoney"):  # as the page's charts.js writes a money axis: the one formatter, '−¥5,220'
+        return FuncFormatter(lambda v, _pos: yuan(Decimal(str(round(v))), whole=True))
     template = (axis.get("axisLabel") or {}).get("formatter") or ""
     if "{value}" not in template:
         return FuncFormatter(lambda v, _pos: f"{v:,.0f}")

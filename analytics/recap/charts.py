@@ -2,6 +2,7 @@
 against actual per campaign, the platform's GMV change as the analytics waterfall, the movers, the four rates
 against their trailing average. Every chart's numbers are also a table beside it."""
 
+import os
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -32,11 +33,21 @@ def period_name(key: str) -> str:
         return key
 
 
+def short_names(names: list[str]) -> list[str]:
+    """Names without the words they all start with (a run's name): 'VIP会员特供日 第1期（11月5日 星期四）' and
+    its siblings become '第1期（11月5日 星期四）' …, so the chart's axis labels fit; the table beside it has them
+    whole."""
+    if len(names) < 2:
+        return names
+    cut = os.path.commonprefix(names).rfind(" ") + 1
+    return [name[cut:] or name for name in names] if cut else names
+
+
 def targets_chart(doc: dict) -> dict:
     rows = doc["targets"]["campaigns"]
     return analytics_charts._base(
         tooltip={"trigger": "axis", "axisPointer": {"type": "shadow"}},
-        xAxis={"type": "category", "data": [r["name"] for r in rows]},
+        xAxis={"type": "category", "data": short_names([r["name"] for r in rows])},
         yAxis={"type": "value", "name": _("GMV (¥)"), **analytics_charts.MONEY},
         series=[
             {"name": _("Target"), "type": "bar", "data": [_f(r["target"]) for r in rows],

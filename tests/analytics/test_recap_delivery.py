@@ -51,7 +51,7 @@ def test_monday_recap_goes_once_to_each_active_manager_with_the_pdf(smtp_server,
     for received in smtp_server.messages:
         message = received["message"]
         subject = str(message["Subject"]).strip()
-        assert subject.startswith("复盘 2026-W48")
+        assert subject.startswith("复盘 11月23日–29日 · 2026-W48")
         assert gmv in subject
         assert message["Message-ID"].startswith("<recap-2026-W48-")
         text = message.get_body(preferencelist=("plain",)).get_content()
@@ -85,7 +85,7 @@ def test_monday_recap_puts_a_notice_linking_to_the_recap_in_each_managers_inbox(
     assert notices.filter(assignee=managers["wang"]).count() == 1, "a rerun adds no second notice"
     notice = notices.get(assignee=managers["nomail"])
     assert notice.link == f"{reverse('analytics:recap')}?period=2026-W48"
-    assert notice.title == "2026-W48 (11-23 – 11-29) 复盘已生成"
+    assert notice.title == "11月23日–29日 · 2026-W48 复盘已生成"
 
     client.force_login(managers["nomail"])
     inbox = client.get(reverse("campaigns:reminder-inbox")).content.decode()

@@ -138,9 +138,15 @@ INLINE = [
 ]
 
 
-# Self-contained documents written to a file and downloaded as an attachment (opened from disk, offline, never
-# rendered as an app page under the policy): their CSS and the vendored scripts must be inside the file.
-STANDALONE_DOCUMENTS = {"analytics/templates/analytics/recap/file.html"}
+# Documents that are never an app page under the policy, so their CSS must be inside them: the recap written to a
+# file and downloaded as an attachment (opened from disk, offline, with the vendored scripts inside), the HTML
+# WeasyPrint lays out into the recap's PDF (in process, no browser), and the recap e-mail's HTML part (mail
+# programs honour only inline styles).
+STANDALONE_DOCUMENTS = {
+    "analytics/templates/analytics/recap/file.html",
+    "analytics/templates/analytics/recap/pdf.html",
+    "analytics/templates/analytics/recap/email.html",
+}
 
 
 def test_templates_have_no_inline_script_style_or_event_handler():
