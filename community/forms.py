@@ -3,6 +3,8 @@ tier. Errors are said beside their field."""
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import ModelChoiceField
@@ -39,6 +41,14 @@ class WelcomeForm(StyledMixin, forms.ModelForm):
         fields = ["text"]
         widgets = {"text": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"text": _("{group_name} becomes the group's name. Playbook steps use it as {welcome}.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The braces are what the operator types: shown as code, not as text the app forgot to fill in.
+        hint = escape(self.fields["text"].help_text)
+        for variable in ("{group_name}", "{welcome}"):
+            hint = hint.replace(variable, f"<code>{variable}</code>")
+        self.fields["text"].help_text = mark_safe(hint)  # noqa: S308 - escaped above, only <code> added
 
 
 class ViolationForm(forms.Form):

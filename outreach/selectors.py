@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.db.models import Count, Max, Prefetch, Q, Sum
@@ -55,6 +56,22 @@ def script_for(member_tag_ids: set[int], call_list: CallList) -> Script | None:
 def target_group(call_list: CallList, member: Member) -> Group | None:
     """The group accepting this call would invite the member to now (members.selectors.group_for_invitation)."""
     return group_for_invitation(member, [entry.group for entry in call_list.pool.select_related("group")])
+
+
+SCRIPT_VARIABLES = ("name", "store", "group")  # filled in by fill_script
+
+
+def script_preview(text: str) -> list[tuple[str, str]]:
+    """The script as (text, variable) pieces, so a list of scripts can show `{name}` as a labelled chip
+    (what the call will say there) instead of braces that read like a template the app forgot to fill in."""
+    labels = {"name": _("Member's name"), "store": _("Store name"), "group": _("Group invited to")}
+    pieces: list[tuple[str, str]] = []
+    for part in re.split(r"(\{(?:" + "|".join(SCRIPT_VARIABLES) + r")\})", text):
+        if not part:
+            continue
+        variable = part[1:-1] if part.startswith("{") and part[1:-1] in labels else ""
+        pieces.append((labels[variable], variable) if variable else (part, ""))
+    return pieces
 
 
 def fill_script(script: Script | None, *, member: Member, group: Group | None) -> str:

@@ -282,7 +282,9 @@ def stats_export(request):
 
 @require_perms(VIEW_SCRIPTS)
 def script_list(request):
-    scripts = Script.objects.prefetch_related("tags").order_by("-is_active", "name")
+    scripts = list(Script.objects.prefetch_related("tags").order_by("-is_active", "name"))
+    for script in scripts:
+        script.preview = selectors.script_preview(script.text)
     return render(
         request, "outreach/script_list.html", {"scripts": scripts, "can_manage": can(request.user, MANAGE_SCRIPTS)}
     )
