@@ -171,12 +171,18 @@ def redis_failed(error: Exception) -> None:
     log.warning("live codes: Redis unavailable (%s); using the database for %.0f s", error, REDIS_DOWN_SECONDS)
 
 
-# KEYS[1] the pool's snapshot. ARGV: now (s), hold window (s), the lease's unique id, places wanted.
-# Holds up to `wanted` places in the first group with room and an unexpired image (fewer as the group fills:
-# a quarter of what is left, at least one), and returns {code, entry, places} as JSON texts and a count:
-# entry '' when no group has room; {'', '', 0} when there is no snapshot. The holds are named after the lease,
-# so a retry after a timeout (the script ran, its answer was lost) holds the same places, not more.
+# KEYS[1] the pool's snapshot. ARGV: now (s), hold window (s), the lease's unique id, places wanted, then the
+# places a process gives back from its previous lease (unused when it ended): group id ('' for none), lease id,
+# first and last place number. Gives those back, then holds up to `wanted` places in the first group with room
+# and an unexpired image (fewer as the group fills: a quarter of what is left, at least one), and returns
+# {code, entry, places} as JSON texts and a count: entry '' when no group has room; {'', '', 0} when there is no
+# snapshot. The holds are named after the lease, so a retry after a timeout (the script ran, its answer was
+# lost) holds the same places, not more.
 _LEASE = """
+if ARGV[5] ~= '' then
+  local back = 'lc:hold:' .. ARGV[5]
+  for n = tonumber(ARGV[7]), tonumber(ARGV[8]) do redis.call('ZREM', back, ARGV[6] .. ':' .. n) end
+end
 local raw = redis.call('GET', KEYS[1])
 if not raw then return {'', '', 0} end
 local snap = cjson.decode(raw)
@@ -203,8 +209,12 @@ for _, e in ipairs(snap['entries']) do
 end
 return {cjson.encode(snap['code']), '', 0}
 """
-LEASE_PLACES = 8  # places a worker process holds at once for the scans it serves next
-LEASE_SECONDS = 5.0  # a lease unused this long is left (its places stay held until the hold window ends)
+# A process leases places for the scans it serves next: one at first, twice as many each time a lease is used
+# up within LEASE_SECONDS (up to LEASE_MAX_PLACES), back to one after a lease ran out of time. Busy pages ask
+# Redis once per many scans; a quiet page holds no place it does not use (what a lease did not use is given
+# back with the next one).
+LEASE_MAX_PLACES = 64
+LEASE_SECONDS = 5.0  # a lease unused this long is left; its unused places are given back with the next lease
 NO_ROOM_SECONDS = 1.0  # "no group has room" is believed this long before Redis is asked again
 
 _lease_script = None
@@ -215,8 +225,15 @@ _decoded: dict[bytes, object] = {}  # JSON text -> its value: the same few texts
 class _Lease:
     code: bytes
     entry: bytes
-    left: int
+    places: int  # held by this lease
+    used: int
     until: float  # time.monotonic()
+    lease_id: str = ""
+    group_id: str = ""
+
+    @property
+    def left(self) -> int:
+        return self.places - self.used
 
 
 _leases: dict[str, _Lease] = {}
@@ -231,39 +248,50 @@ def _json(raw: bytes):
     return value
 
 
-def _lease(client: redis.Redis, slug: str):
+def _lease(client: redis.Redis, slug: str, *, lease_id: str, wanted: int, previous: _Lease | None):
     global _lease_script
     if _lease_script is None:
         _lease_script = client.register_script(_LEASE)
-    keys, args = [pool_key(slug)], [time.time(), hold_seconds(), os.urandom(8).hex(), LEASE_PLACES]
+    give_back = ["", "", 0, -1]
+    if previous is not None and previous.group_id and previous.left > 0:
+        give_back = [previous.group_id, previous.lease_id, previous.used + 1, previous.places]
+    keys, args = [pool_key(slug)], [time.time(), hold_seconds(), lease_id, wanted, *give_back]
     try:
         return _lease_script(keys=keys, args=args)
     except redis.TimeoutError:
         return _lease_script(keys=keys, args=args)  # the same lease id: the same places, not more
 
 
+def _next_size(previous: _Lease | None, now: float) -> int:
+    if previous is None or not previous.group_id or previous.left > 0 or now >= previous.until:
+        return 1
+    return min(LEASE_MAX_PLACES, previous.places * 2)
+
+
 def _scan_with_redis(client: redis.Redis, slug: str) -> Choice | None:
     lease = _leases.get(slug)
     now = time.monotonic()
     if lease is None or lease.left <= 0 or now >= lease.until:
-        code, entry, places = _lease(client, slug)
+        lease_id, wanted = os.urandom(8).hex(), _next_size(lease, now)
+        code, entry, places = _lease(client, slug, lease_id=lease_id, wanted=wanted, previous=lease)
         if not code:
             snapshot = snapshot_build(slug, now=timezone.now())
             client.set(pool_key(slug), json.dumps(snapshot), ex=max(1, int(settings.LIVECODE_POOL_CACHE_SECONDS)))
-            code, entry, places = _lease(client, slug)
+            code, entry, places = _lease(client, slug, lease_id=lease_id, wanted=wanted, previous=None)
             if not code:  # dropped again at once (a change right now): decide from the database instead
                 raise redis.RedisError("the pool snapshot keeps disappearing")
         until = now + (LEASE_SECONDS if entry else NO_ROOM_SECONDS)
-        lease = _leases[slug] = _Lease(code, entry, int(places) if entry else 1, until)
+        group_id = str(_json(entry)[1]) if entry else ""
+        lease = _leases[slug] = _Lease(code, entry, int(places) if entry else 1, 0, until, lease_id, group_id)
     info = _json(lease.code)
     if info is None:
         return None
     candidate = Candidate(*_json(lease.entry)) if lease.entry else None
     if candidate is not None and candidate.expires_ts <= time.time():
-        _leases.pop(slug, None)  # its image expired while leased: ask again
+        lease.until = 0.0  # its image expired while leased: ask again (its unused places given back)
         return _scan_with_redis(client, slug)
     if candidate is not None:
-        lease.left -= 1
+        lease.used += 1
     count(candidate.image_id if candidate else -info["id"])
     return Choice(info, candidate, key=(lease.code, lease.entry))
 
@@ -347,7 +375,8 @@ def snapshots_drop(slugs) -> None:
     """Forget the cached pools of these live codes: the next scan decides from the database again."""
     slugs = list(slugs)
     for slug in slugs:
-        _leases.pop(slug, None)
+        if lease := _leases.get(slug):
+            lease.until = 0.0  # ended: the next scan leases again and gives back what this one did not use
     client = redis_client()
     if client is None or not slugs:
         return

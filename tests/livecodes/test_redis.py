@@ -100,3 +100,18 @@ def test_redis_down_the_page_is_served_from_the_database_and_nothing_is_lost(set
         assert LiveCode.objects.get().unavailable_scans == 1
     finally:
         choice._down_until = 0.0
+
+
+def test_leases_grow_while_used_up_and_give_back_what_they_did_not_use(live_redis, owner):
+    live_code_with(owner, [("A", 500, 0)])
+    a = Group.objects.get(code="A")
+    held = lambda: live_redis.zcard(choice.hold_key(a.pk))  # noqa: E731
+    assert shown() == a.pk
+    assert held() == 1, "a quiet page holds only the place it shows"
+    for _ in range(1 + 2):
+        shown()
+    assert held() == 1 + 2 + 4, "each lease used up in time doubles the next"
+    assert choice._leases["vip"].used == 1
+    choice._leases["vip"].until = 0.0  # the lease ran out of time, three of its four places unused
+    assert shown() == a.pk
+    assert held() == 1 + 2 + 1 + 1, "its unused places were given back with the next lease, of one place"
