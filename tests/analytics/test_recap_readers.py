@@ -73,7 +73,7 @@ def test_recap_pdf_page_one_has_the_title_headline_and_the_chart(tmp_path, recap
 
     doc = Recap.objects.get(period="2026-11").document
     page_one = poppler("pdftotext", "-f", "1", "-l", "1", "-layout", str(path), "-")
-    for heading in ("复盘 · 2026-11", "目标与实际", "活动营业额 vs 目标", "平台营业额"):
+    for heading in ("复盘 · 2026-11", "目标与实际", "活动营业额对比目标", "平台营业额"):
         assert heading in page_one, heading
     total = doc["targets"]["total"]
     assert yuan(total["gmv"]) in page_one

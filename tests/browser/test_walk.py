@@ -42,6 +42,7 @@ ALLOWED_WORDS = {
     "SKU",  # product codes
     "CSV",  # file formats offered for download
     "XLSX",
+    "PDF",
     "PNG",
     "SVG",
     "API",  # the page linking the API documentation
