@@ -7,9 +7,10 @@ Seeds a live code whose pool holds groups with room, groups already full and gro
 expired (interleaved, so a wrong choice would show), starts a Redis (unless --redis-down: then the live
 codes' Redis URL names a port where nothing listens, the whole run) and gunicorn (sync workers, 127.0.0.1)
 with the production settings plus BENCH_EMPTY_VIEW, which routes /bench/empty/ (Django's whole request path,
-an empty response). The same client processes then alternate between the two URLs in slices for --seconds
-in all (half each), each request on a new connection as gunicorn's sync workers want, so the ratio compares
-the views and not the client. Afterwards the scans the workers counted are flushed (the beat task's code) and
+an empty response). The same client processes then alternate between the two URLs for --seconds in all (half
+each), in slices of about a second that every client starts at the same instant, so both views are measured
+under the same load and the machine's drift falls on both alike; each request is on a new connection, as
+gunicorn's sync workers want. Afterwards the scans the workers counted are flushed (the beat task's code) and
 the database's counts read.
 
 The last line on stdout is one JSON object: {"requests", "per_second", "empty_per_second", "ratio",
@@ -44,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 SLUG = "bench"
 MARGIN = 5
 MEMBERS_IN_OPEN_GROUP = 10
-SLICES = 6  # alternations between the two views
+SLICES = 6  # alternations between the two views, at least
 GROUP_RE = re.compile(rb'data-group="(\d+)"')
 
 
@@ -148,54 +149,70 @@ def seed(groups_open: int) -> dict[int, int]:
     return rooms
 
 
-def client_loop(port: int, path: str, until: float, out) -> None:
-    """One client process: requests `path` until `until`; sends back (ok, errors, latencies, shown)."""
-    ok = errors = 0
-    latencies: list[float] = []
-    shown: dict[int, int] = {}
-    none_shown = 0
-    first_error = ""
-    while time.time() < until:
+def _get(port: int, path: str) -> tuple[int, bytes]:
+    # A long timeout: a request given up on by the client may still be served and its scan counted, which would
+    # read as a count without a request (a worker's first answer can take seconds on a busy machine).
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        conn.request("GET", path, headers={"Host": "127.0.0.1"})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def client_loop(port: int, paths: list[str], start: float, slice_seconds: float, slices: int, out) -> None:
+    """One client process, one request at a time: from `start`, `slices` slices of `slice_seconds`, slice n
+    requesting paths[n % len(paths)]. Every client switches at the same instants, so each view is measured under
+    the same load and the same drift of the machine. A request counts in the slice it started in. Sends back, per
+    path, (ok, errors, latencies, groups shown, pages showing none, first error)."""
+    results = {path: {"ok": 0, "errors": 0, "latencies": [], "shown": {}, "none": 0, "first_error": "",
+                      "per_slice": {}} for path in paths}  # fmt: skip
+    end = start + slice_seconds * slices
+    while (now := time.time()) < end:
+        if now < start:
+            time.sleep(start - now)
+            continue
+        n = int((now - start) // slice_seconds)
+        path = paths[n % len(paths)]
+        result = results[path]
         started = time.perf_counter()
         try:
-            # A long timeout: a request given up on by the client may still be served and its scan counted, which
-            # would read as a count without a request (a worker's first answer can take seconds on a busy machine).
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-            conn.request("GET", path, headers={"Host": "127.0.0.1"})
-            response = conn.getresponse()
-            body = response.read()
-            conn.close()
+            status, body = _get(port, path)
         except OSError:
-            errors += 1
+            result["errors"] += 1
             continue
-        latencies.append((time.perf_counter() - started) * 1000)
-        if response.status != 200:
-            errors += 1
-            first_error = first_error or f"{response.status} {body[:300]!r}"
+        result["latencies"].append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            result["errors"] += 1
+            result["first_error"] = result["first_error"] or f"{path}: {status} {body[:300]!r}"
             continue
-        ok += 1
+        result["ok"] += 1
+        result["per_slice"][n] = result["per_slice"].get(n, 0) + 1
         if path.startswith("/j/"):
             match = GROUP_RE.search(body)
             if match:
                 group = int(match.group(1))
-                shown[group] = shown.get(group, 0) + 1
+                result["shown"][group] = result["shown"].get(group, 0) + 1
             else:
-                none_shown += 1
-    report = {"ok": ok, "errors": errors, "latencies": latencies, "shown": shown, "none": none_shown}
-    out.put({**report, "first_error": first_error})
+                result["none"] += 1
+    out.put(results)
 
 
-def run_slice(port: int, path: str, seconds: float, clients: int) -> list[dict]:
+def run_clients(port: int, paths: list[str], seconds: float, clients: int, slices: int) -> dict[str, list[dict]]:
+    """`clients` processes alternating between `paths` in `slices` slices for `seconds` in all; per path, each
+    client's results."""
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
-    until = time.time() + seconds
-    procs = [ctx.Process(target=client_loop, args=(port, path, until, queue)) for _ in range(clients)]
+    start = time.time() + 0.5  # every process started and waiting before the first slice
+    args = (port, paths, start, seconds / slices, slices, queue)
+    procs = [ctx.Process(target=client_loop, args=args) for _ in range(clients)]
     for proc in procs:
         proc.start()
     results = [queue.get(timeout=seconds + 60) for _ in procs]
     for proc in procs:
         proc.join()
-    return results
+    return {path: [result[path] for result in results] for path in paths}
 
 
 def p95(values: list[float]) -> float:
@@ -241,14 +258,15 @@ def main() -> int:
         wait_for_port(port, gunicorn)
         warm = []
         for path in ("/bench/empty/", f"/j/{SLUG}/"):  # every worker imports and connects before timing
-            warm += run_slice(port, path, 1.0, args.clients)
+            warm += run_clients(port, [path], 1.0, args.clients, slices=1)[path]
         counted_before = sum(r["ok"] for r in warm[len(warm) // 2 :])  # the warm-up's page requests
-        page, empty = [], []
-        slice_seconds = args.seconds / (2 * SLICES)
-        for n in range(SLICES):
-            empty += run_slice(port, "/bench/empty/", slice_seconds, args.clients)
-            page += run_slice(port, f"/j/{SLUG}/", slice_seconds, args.clients)
-            log(f"slice {n + 1}/{SLICES}: page {sum(r['ok'] for r in page)}, empty {sum(r['ok'] for r in empty)}")
+        slices = 2 * max(SLICES, round(args.seconds / 2))  # about a second each, at least 12
+        log(f"timing: {args.clients} clients, {slices} slices of {args.seconds / slices:.2f} s, alternating")
+        timed = run_clients(port, ["/bench/empty/", f"/j/{SLUG}/"], args.seconds, args.clients, slices)
+        empty, page = timed["/bench/empty/"], timed[f"/j/{SLUG}/"]
+        per_slice = [sum(r["per_slice"].get(n, 0) for r in empty + page) for n in range(slices)]
+        pairs = sorted(round(per_slice[n + 1] / per_slice[n], 3) for n in range(0, slices, 2) if per_slice[n])
+        log(f"requests per slice: {per_slice}; page/empty per pair of slices, sorted: {pairs}")
     finally:
         os.killpg(gunicorn.pid, signal.SIGTERM)
         gunicorn.wait(timeout=60)
@@ -258,7 +276,12 @@ def main() -> int:
 
     # The workers added their counts as they exited; this adds any a worker left behind (the beat task's code).
     scans_flush()
+    leases = 0
     if redis_process is not None:
+        import redis
+
+        stats = redis.Redis.from_url(redis_url).info("commandstats")
+        leases = sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("evalsha", "eval"))
         redis_process.terminate()
         redis_process.wait(timeout=30)
     counted = sum(QRImage.objects.values_list("scans", flat=True)) + sum(
@@ -288,7 +311,8 @@ def main() -> int:
 
     log(
         f"pages with no group shown: {sum(r['none'] for r in page)}; redis {'down' if args.redis_down else 'up'}; "
-        f"scans taken on the database path: {ScanHold.objects.count()}"
+        f"scans taken on the database path: {ScanHold.objects.count()}; Redis asked for places {leases} times "
+        f"({leases / max(1, requests + counted_before):.3f} a scan, warm-up included)"
     )
     if result["errors"]:
         first = next((r["first_error"] for r in page + empty if r["first_error"]), "")

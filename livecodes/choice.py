@@ -4,15 +4,16 @@ A group has room for `min(capacity, Group.SCAN_JOIN_LIMIT) − margin − open m
 A scan is a member about to join: it holds a place in the group it was shown for LIVECODE_HOLD_MINUTES, so
 many scans at once against the last free places never send more people to a group than it has room for.
 A place is then counted twice for a while (held, and the membership once recorded): the error errs on the
-side of a group never overflowing. Groups fill in pool order; a group is shown only with an unexpired image.
+side of a group never overflowing. Groups fill in pool order (a few at a time while many scan at once); a
+group is shown only with an unexpired image.
 
 Two ways to take a place, one rule:
 
 - With Redis (LIVECODE_REDIS_URL): the pool's snapshot (what the database says: room by members, the newest
   unexpired image of each group) is cached in Redis; one Lua script, atomic on the server, drops expired
-  holds, picks the first group whose held places are under its room and whose image has not expired, and
-  holds a few places there for the process's next scans. The scan is counted in the process's memory-mapped
-  count file (`counting`), moved into the database exactly once. No database query and, most scans, no
+  holds, picks the first groups whose held places are under their room and whose image has not expired, and
+  holds a few places there for the process's next scans (a lease). The scan is counted in the process's
+  memory-mapped count file (`counting`), moved into the database exactly once. No database query and, most scans, no
   Redis call on the way: the page costs about what an empty view costs.
 - Without Redis (none configured, or down): one transaction locks the pool's groups' rows, reads the room
   from the database (memberships and `ScanHold` rows), writes the hold and adds the scan to the image's count.
@@ -49,6 +50,10 @@ REDIS_DOWN_SECONDS = 5.0  # after a failure, the database path is used this long
 
 def pool_key(slug: str) -> str:
     return f"lc:pool:{slug}"
+
+
+def cursor_key(slug: str) -> str:
+    return f"lc:pool:{slug}:from"
 
 
 def hold_key(group_id: int) -> str:
@@ -171,26 +176,41 @@ def redis_failed(error: Exception) -> None:
     log.warning("live codes: Redis unavailable (%s); using the database for %.0f s", error, REDIS_DOWN_SECONDS)
 
 
-# KEYS[1] the pool's snapshot. ARGV: now (s), hold window (s), the lease's unique id, places wanted, then the
-# places a process gives back from its previous lease (unused when it ended): group id ('' for none), lease id,
-# first and last place number. Gives those back, then holds up to `wanted` places in the first group with room
-# and an unexpired image (fewer as the group fills: a quarter of what is left, at least one), and returns
-# {code, entry, places} as JSON texts and a count: entry '' when no group has room; {'', '', 0} when there is no
-# snapshot. The holds are named after the lease, so a retry after a timeout (the script ran, its answer was
-# lost) holds the same places, not more.
+# KEYS[1] the pool's snapshot: a list, the live code's JSON text first, then one JSON text per candidate, in pool
+# order. KEYS[2] where the last lease found room (an index into that list): the candidates before it were full
+# or their image had expired, so a lease reads a few candidates, not the whole pool. (A group before it whose
+# held places expire is offered again when the snapshot is next built, within LIVECODE_POOL_CACHE_SECONDS.)
+# ARGV: now (s), hold window (s), the lease's unique id, places wanted, then what a process gives back from its
+# previous lease (places unused when it ended): 'group:lease:first:last' ranges joined by ',' ('' for none).
+#
+# Gives those back, then holds up to `wanted` places: in the first group with room and an unexpired image a
+# quarter of what it has left (at least one), and, while fewer than wanted, a quarter of what each of the next
+# few such groups has left (none from a group with under four; none after a group's last three places, which
+# go one a lease, so a quiet page shows the groups strictly in pool order). A group's last places are so spread over the
+# processes serving the page (one holding them all while the others find no room would send members away from
+# a group that has some), yet a busy page asks Redis once per many scans. Returns the code's JSON text, then
+# (entry's JSON text, places) per group, in pool order: just the code when no group has room, '' when there is
+# no snapshot. Holds are named after the lease (lease:1, lease:2, … across its groups), so a retry after a
+# timeout (the script ran, its answer was lost) holds the same places, not more.
 _LEASE = """
-if ARGV[5] ~= '' then
-  local back = 'lc:hold:' .. ARGV[5]
-  for n = tonumber(ARGV[7]), tonumber(ARGV[8]) do redis.call('ZREM', back, ARGV[6] .. ':' .. n) end
+for group, lease, a, b in string.gmatch(ARGV[5], '(%d+):(%w+):(%d+):(%d+)') do
+  for n = tonumber(a), tonumber(b) do redis.call('ZREM', 'lc:hold:' .. group, lease .. ':' .. n) end
 end
-local raw = redis.call('GET', KEYS[1])
-if not raw then return {'', '', 0} end
-local snap = cjson.decode(raw)
-if snap['code'] == cjson.null then return {'null', '', 0} end
+local code = redis.call('LINDEX', KEYS[1], 0)
+if not code then return {''} end
+if code == 'null' then return {'null'} end
 local now = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local wanted = tonumber(ARGV[4])
-for _, e in ipairs(snap['entries']) do
+local last = redis.call('LLEN', KEYS[1]) - 1
+local first = tonumber(redis.call('GET', KEYS[2]) or '1')
+local out = {code}
+local got = 0
+local looked = 0
+for i = first, last do
+  if got >= wanted or looked >= 8 then break end
+  local raw = redis.call('LINDEX', KEYS[1], i)
+  local e = cjson.decode(raw)
   if e[4] > now then
     local hk = 'lc:hold:' .. e[2]
     local held = redis.call('ZCARD', hk)
@@ -200,17 +220,29 @@ for _, e in ipairs(snap['entries']) do
     end
     local left = e[5] - held
     if left > 0 then
-      local places = math.max(1, math.min(wanted, math.floor(left / 4)))
-      for n = 1, places do redis.call('ZADD', hk, now, ARGV[3] .. ':' .. n) end
-      redis.call('EXPIRE', hk, math.ceil(window) + 60)
-      return {cjson.encode(snap['code']), cjson.encode(e), places}
+      local places = math.min(wanted - got, math.floor(left / 4))
+      if got == 0 then
+        places = math.max(1, places)
+        if i ~= first then redis.call('SET', KEYS[2], i, 'EX', math.max(1, redis.call('TTL', KEYS[1]))) end
+      end
+      if places > 0 then
+        for n = got + 1, got + places do redis.call('ZADD', hk, now, ARGV[3] .. ':' .. n) end
+        redis.call('EXPIRE', hk, math.ceil(window) + 60)
+        out[#out + 1] = raw
+        out[#out + 1] = places
+        got = got + places
+      end
+      if left < 4 then break end
     end
   end
+  if got > 0 then looked = looked + 1 end
 end
-return {cjson.encode(snap['code']), '', 0}
+if got == 0 then redis.call('SET', KEYS[2], last + 1, 'EX', math.max(1, redis.call('TTL', KEYS[1]))) end
+return out
 """
-# A process leases places for the scans it serves next: one at first, twice as many each time a lease is used
-# up within LEASE_SECONDS (up to LEASE_MAX_PLACES), back to one after a lease ran out of time. Busy pages ask
+# A process leases places for the scans it serves next: one at first, twice as many as it last asked for each
+# time a lease is used up within LEASE_SECONDS (up to LEASE_MAX_PLACES; a lease of a group's last place does not
+# slow a busy page down), back to one after a lease ran out of time. Busy pages ask
 # Redis once per many scans; a quiet page holds no place it does not use (what a lease did not use is given
 # back with the next one).
 LEASE_MAX_PLACES = 64
@@ -223,17 +255,42 @@ _decoded: dict[bytes, object] = {}  # JSON text -> its value: the same few texts
 
 @dataclass
 class _Lease:
+    """Places held for this process's next scans: `parts` is (entry's JSON text, places) per group, in the order
+    they are shown; the holds are named lease_id:1 … lease_id:<places in all>, in that order."""
+
     code: bytes
-    entry: bytes
-    places: int  # held by this lease
-    used: int
+    parts: list[tuple[bytes, int]]
     until: float  # time.monotonic()
     lease_id: str = ""
-    group_id: str = ""
+    wanted: int = 1  # places asked for: the page's pace, whatever the groups' tails gave
+    used: int = 0  # places shown, in all
+
+    @property
+    def places(self) -> int:
+        return sum(places for _entry, places in self.parts)
 
     @property
     def left(self) -> int:
         return self.places - self.used
+
+    def current(self) -> bytes | None:
+        """The entry of the next place to show (None: used up, or no group had room)."""
+        before = 0
+        for entry, places in self.parts:
+            if self.used < before + places:
+                return entry
+            before += places
+        return None
+
+    def unused(self) -> str:
+        """The places not shown, as the lease script takes them back: 'group:lease:first:last,…'."""
+        ranges, before = [], 0
+        for entry, places in self.parts:
+            first = max(self.used, before) + 1
+            if first <= before + places:
+                ranges.append(f"{_json(entry)[1]}:{self.lease_id}:{first}:{before + places}")
+            before += places
+        return ",".join(ranges)
 
 
 _leases: dict[str, _Lease] = {}
@@ -248,24 +305,32 @@ def _json(raw: bytes):
     return value
 
 
-def _lease(client: redis.Redis, slug: str, *, lease_id: str, wanted: int, previous: _Lease | None):
+def _lease(client: redis.Redis, slug: str, *, lease_id: str, wanted: int, previous: _Lease | None) -> list:
     global _lease_script
     if _lease_script is None:
         _lease_script = client.register_script(_LEASE)
-    give_back = ["", "", 0, -1]
-    if previous is not None and previous.group_id and previous.left > 0:
-        give_back = [previous.group_id, previous.lease_id, previous.used + 1, previous.places]
-    keys, args = [pool_key(slug)], [time.time(), hold_seconds(), lease_id, wanted, *give_back]
+    give_back = previous.unused() if previous is not None else ""
+    keys, args = [pool_key(slug), cursor_key(slug)], [time.time(), hold_seconds(), lease_id, wanted, give_back]
     try:
         return _lease_script(keys=keys, args=args)
     except redis.TimeoutError:
         return _lease_script(keys=keys, args=args)  # the same lease id: the same places, not more
 
 
+def snapshot_store(client: redis.Redis, slug: str, snapshot: dict) -> None:
+    """Cache `snapshot` (snapshot_build's) as the lease script reads it, its search starting afresh."""
+    key = pool_key(slug)
+    with client.pipeline(transaction=True) as pipe:
+        pipe.delete(key, cursor_key(slug))
+        pipe.rpush(key, json.dumps(snapshot["code"]), *[json.dumps(entry) for entry in snapshot["entries"]])
+        pipe.expire(key, max(1, int(settings.LIVECODE_POOL_CACHE_SECONDS)))
+        pipe.execute()
+
+
 def _next_size(previous: _Lease | None, now: float) -> int:
-    if previous is None or not previous.group_id or previous.left > 0 or now >= previous.until:
+    if previous is None or not previous.parts or previous.left > 0 or now >= previous.until:
         return 1
-    return min(LEASE_MAX_PLACES, previous.places * 2)
+    return min(LEASE_MAX_PLACES, previous.wanted * 2)
 
 
 def _scan_with_redis(client: redis.Redis, slug: str) -> Choice | None:
@@ -273,27 +338,27 @@ def _scan_with_redis(client: redis.Redis, slug: str) -> Choice | None:
     now = time.monotonic()
     if lease is None or lease.left <= 0 or now >= lease.until:
         lease_id, wanted = os.urandom(8).hex(), _next_size(lease, now)
-        code, entry, places = _lease(client, slug, lease_id=lease_id, wanted=wanted, previous=lease)
-        if not code:
-            snapshot = snapshot_build(slug, now=timezone.now())
-            client.set(pool_key(slug), json.dumps(snapshot), ex=max(1, int(settings.LIVECODE_POOL_CACHE_SECONDS)))
-            code, entry, places = _lease(client, slug, lease_id=lease_id, wanted=wanted, previous=None)
-            if not code:  # dropped again at once (a change right now): decide from the database instead
+        answer = _lease(client, slug, lease_id=lease_id, wanted=wanted, previous=lease)
+        if not answer[0]:
+            snapshot_store(client, slug, snapshot_build(slug, now=timezone.now()))
+            answer = _lease(client, slug, lease_id=lease_id, wanted=wanted, previous=None)
+            if not answer[0]:  # dropped again at once (a change right now): decide from the database instead
                 raise redis.RedisError("the pool snapshot keeps disappearing")
-        until = now + (LEASE_SECONDS if entry else NO_ROOM_SECONDS)
-        group_id = str(_json(entry)[1]) if entry else ""
-        lease = _leases[slug] = _Lease(code, entry, int(places) if entry else 1, 0, until, lease_id, group_id)
+        parts = [(answer[n], int(answer[n + 1])) for n in range(1, len(answer), 2)]
+        until = now + (LEASE_SECONDS if parts else NO_ROOM_SECONDS)
+        lease = _leases[slug] = _Lease(answer[0], parts, until, lease_id, wanted)
     info = _json(lease.code)
     if info is None:
         return None
-    candidate = Candidate(*_json(lease.entry)) if lease.entry else None
+    entry = lease.current()
+    candidate = Candidate(*_json(entry)) if entry else None
     if candidate is not None and candidate.expires_ts <= time.time():
         lease.until = 0.0  # its image expired while leased: ask again (its unused places given back)
         return _scan_with_redis(client, slug)
     if candidate is not None:
         lease.used += 1
     count(candidate.image_id if candidate else -info["id"])
-    return Choice(info, candidate, key=(lease.code, lease.entry))
+    return Choice(info, candidate, key=(lease.code, entry or b""))
 
 
 # --- The database --------------------------------------------------------------------------------------
@@ -381,7 +446,7 @@ def snapshots_drop(slugs) -> None:
     if client is None or not slugs:
         return
     try:
-        client.delete(*[pool_key(slug) for slug in slugs])
+        client.delete(*[key for slug in slugs for key in (pool_key(slug), cursor_key(slug))])
     except redis.RedisError as error:
         redis_failed(error)
 

@@ -96,7 +96,7 @@ _adopted = False
 def count(key: int) -> None:
     """One scan of image `key` (or, negative, of live code −`key` with no group to show)."""
     global _tally, _next_flush
-    if _tally is None or _tally.pid != os.getpid():  # first scan, or a forked child: a file of its own
+    if _tally is None:  # the process's first scan (a forked child forgets its parent's: _forget_after_fork)
         _tally = _Tally(tally_dir())
         _next_flush = time.monotonic() + settings.LIVECODE_FLUSH_SECONDS
     _tally.add(key)
@@ -211,6 +211,15 @@ def _prune(present: set[str]) -> None:
     gone = [name for name in old.values_list("file", flat=True)
             if _owner(name)[1] == host and name not in present]  # fmt: skip
     ScanTally.objects.filter(file__in=gone).delete()
+
+
+def _forget_after_fork() -> None:
+    # The parent's file is mapped shared: a child counting into it would add to the parent's counts.
+    global _tally
+    _tally = None
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 @atexit.register

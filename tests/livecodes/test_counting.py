@@ -107,3 +107,23 @@ def test_a_file_that_is_not_a_count_file_is_left_alone(code):
     directory.mkdir(parents=True)
     (directory / f"{os.getpid()}@{os.uname().nodename}.x.scans").write_bytes(b"not a count file")
     assert counting.scans_flush() == 0
+
+
+def test_a_forked_child_counts_in_a_file_of_its_own(code):
+    """As gunicorn forks its workers from a parent that may have counted: the parent's file is mapped shared."""
+    a = QRImage.objects.get(entry__group__code="A").pk
+    counting.count(a)
+    parent_file = counting._tally.path
+    pid = os.fork()
+    if pid == 0:  # the child: count and leave at once (no test-runner teardown in this process)
+        try:
+            for _ in range(5):
+                counting.count(a)
+            os._exit(0 if counting._tally.path != parent_file else 1)
+        finally:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, "the child counted into its parent's file"
+    assert len(list(counting.tally_dir().glob("*.scans"))) == 2
+    assert counting.scans_flush() == 6
+    assert scans()["A"] == 6

@@ -73,9 +73,10 @@ def test_an_image_that_expires_while_cached_is_not_shown(live_redis, owner):
     assert shown() == a.pk
     # Expiry moves past now without anything dropping the cache: the script compares the time itself.
     expires = str(QRImage.objects.get(entry__group=a).expires_at.timestamp()).encode()
-    cached = live_redis.get(choice.pool_key("vip"))
-    assert expires in cached
-    live_redis.set(choice.pool_key("vip"), cached.replace(expires, str(timezone.now().timestamp() - 1).encode()))
+    cached = live_redis.lrange(choice.pool_key("vip"), 0, -1)
+    at = next(n for n, text in enumerate(cached) if expires in text)
+    past = str(timezone.now().timestamp() - 1).encode()
+    live_redis.lset(choice.pool_key("vip"), at, cached[at].replace(expires, past))
     choice._leases.clear()  # as another process, which holds no places in A yet, would
     assert shown() == b.pk
 
@@ -115,3 +116,32 @@ def test_leases_grow_while_used_up_and_give_back_what_they_did_not_use(live_redi
     choice._leases["vip"].until = 0.0  # the lease ran out of time, three of its four places unused
     assert shown() == a.pk
     assert held() == 1 + 2 + 1 + 1, "its unused places were given back with the next lease, of one place"
+
+
+def test_a_busy_lease_takes_a_quarter_of_each_of_the_first_groups_and_gives_back_what_it_did_not_show(
+    live_redis, owner
+):
+    live_code_with(owner, [("A", 500, 188), ("B", 500, 0), ("C", 500, 0)], margin=0)  # rooms 12, 200, 200
+    a, b, c = (Group.objects.get(code=code) for code in "ABC")
+    held = lambda group: live_redis.zcard(choice.hold_key(group.pk))  # noqa: E731
+    choice.snapshot_store(live_redis, "vip", choice.snapshot_build("vip", now=timezone.now()))
+
+    answer = choice._lease(live_redis, "vip", lease_id="one", wanted=60, previous=None)
+    groups = [(choice._json(entry)[1], places) for entry, places in zip(answer[1::2], answer[2::2], strict=True)]
+    assert groups == [(a.pk, 3), (b.pk, 50), (c.pk, 7)], "a quarter of what each group has left, up to 60"
+    assert (held(a), held(b), held(c)) == (3, 50, 7)
+
+    lease = choice._Lease(answer[0], list(zip(answer[1::2], answer[2::2], strict=True)), until=0.0, lease_id="one")
+    lease.used = 4  # A's three places and one of B's were shown
+    assert lease.unused() == f"{b.pk}:one:5:53,{c.pk}:one:54:60"
+    answer = choice._lease(live_redis, "vip", lease_id="two", wanted=1, previous=lease)
+    assert (held(a), held(b), held(c)) == (3 + 1, 1, 0), "the unused places were given back; one more in A"
+
+    # A's last three places go one a lease, each alone: a page shows A's last places before B's.
+    live_redis.delete(choice.hold_key(a.pk))
+    live_redis.zadd(choice.hold_key(a.pk), {f"x:{n}": timezone.now().timestamp() for n in range(9)})
+    for expected in (3, 2, 1):
+        answer = choice._lease(live_redis, "vip", lease_id=f"tail{expected}", wanted=60, previous=None)
+        assert [choice._json(entry)[1] for entry in answer[1::2]] == [a.pk], expected
+    answer = choice._lease(live_redis, "vip", lease_id="after", wanted=60, previous=None)
+    assert [choice._json(entry)[1] for entry in answer[1::2]][0] == b.pk
