@@ -373,31 +373,41 @@ _LOCK_SQL = (
     "SELECT g.id FROM members_group g JOIN livecodes_poolentry e ON e.group_id = g.id"
     " WHERE e.live_code_id = %s AND e.is_active ORDER BY g.id FOR UPDATE OF g"
 )
-_ROOMS_SQL = """
-SELECT e.id, e.group_id, g.capacity, g.name,
-  (SELECT COUNT(*) FROM members_membership m WHERE m.group_id = e.group_id AND m.status IN ('invited', 'active')),
-  (SELECT COUNT(*) FROM livecodes_scanhold h WHERE h.group_id = e.group_id AND h.at > %s),
-  (SELECT i.id FROM livecodes_qrimage i WHERE i.entry_id = e.id AND i.expires_at > %s
-     ORDER BY i.expires_at DESC, i.id DESC LIMIT 1)
-FROM livecodes_poolentry e JOIN members_group g ON g.id = e.group_id
-WHERE e.live_code_id = %s AND e.is_active AND g.tier <> 'legacy'
-ORDER BY e.position, e.id
+# Rooms are computed per entry in pool order (the index livecodes_pool_order), so the read stops at the first
+# group with room however many are full before or after it.
+_FIRST_WITH_ROOM_SQL = """
+SELECT entry_id, group_id, name, room, image_id FROM (
+  SELECT e.id AS entry_id, e.group_id AS group_id, g.name AS name, e.position AS position,
+    (CASE WHEN g.capacity < %s THEN g.capacity ELSE %s END) - %s
+    - (SELECT COUNT(*) FROM members_membership m WHERE m.group_id = e.group_id AND m.status IN ('invited', 'active'))
+    - (SELECT COUNT(*) FROM livecodes_scanhold h WHERE h.group_id = e.group_id AND h.at > %s) AS room,
+    (SELECT i.id FROM livecodes_qrimage i WHERE i.entry_id = e.id AND i.expires_at > %s
+       ORDER BY i.expires_at DESC, i.id DESC LIMIT 1) AS image_id
+  FROM livecodes_poolentry e JOIN members_group g ON g.id = e.group_id
+  WHERE e.live_code_id = %s AND e.is_active AND g.tier <> 'legacy' AND g.closed_at IS NULL
+) pool
+WHERE room > 0 AND image_id IS NOT NULL
+ORDER BY position, entry_id
+LIMIT 1
 """
 
 
 def _first_with_room(cursor, code_id: int, margin: int, *, now) -> Candidate | None:
-    """`candidates(live_code)[0]` in one query: each entry's open memberships, holds and newest unexpired image
-    as subqueries, so a scan costs one read however many groups are full."""
+    """`candidates(live_code)[0]` in one query (the rule of `pool_rooms`, with `Group.takes_new_members` as
+    SQL): each entry's open memberships, holds and newest unexpired image as subqueries."""
     adapt = connection.ops.adapt_datetimefield_value
     since = now - timezone.timedelta(seconds=hold_seconds())
-    cursor.execute(_ROOMS_SQL, [adapt(since), adapt(now), code_id])
     limit = Group.SCAN_JOIN_LIMIT
-    for entry_id, group_id, capacity, name, members, held, image_id in cursor.fetchall():
-        if image_id is not None and min(capacity, limit) - margin - members - held > 0:
-            room = min(capacity, limit) - margin - members - held
-            expires = QRImage.objects.values_list("expires_at", flat=True).get(pk=image_id)
-            return Candidate(entry_id, group_id, image_id, expires.timestamp(), room, name)
-    return None
+    cursor.execute(_FIRST_WITH_ROOM_SQL, [limit, limit, margin, adapt(since), adapt(now), code_id])
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    entry_id, group_id, name, room, image_id = row
+    cursor.execute("SELECT expires_at FROM livecodes_qrimage WHERE id = %s", [image_id])
+    expires = cursor.fetchone()[0]
+    if convert := getattr(connection.ops, "convert_datetimefield_value", None):  # SQLite answers with text
+        expires = convert(expires, None, connection)
+    return Candidate(entry_id, group_id, image_id, expires.timestamp(), room, name)
 
 
 def _scan_in_database(slug: str) -> Choice | None:

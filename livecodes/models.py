@@ -66,6 +66,8 @@ class PoolEntry(models.Model):
         verbose_name = _("pool group")
         verbose_name_plural = _("pool groups")
         constraints = [models.UniqueConstraint(fields=["live_code", "group"], name="pool_entry_one_per_group")]
+        # A scan on the database path reads the pool in this order and stops at the first group with room.
+        indexes = [models.Index(fields=["live_code", "position", "id"], name="livecodes_pool_order")]
 
     def __str__(self) -> str:
         return f"{self.live_code} · {self.group}"

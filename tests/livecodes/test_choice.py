@@ -75,6 +75,7 @@ def test_the_newest_unexpired_image_is_shown_and_counted(operator):
     QRImage.objects.filter(pk=newer.pk).update(expires_at=timezone.now() + dt.timedelta(days=8))
     result = choice.scan("vip")
     assert result.candidate.image_id == newer.pk
+    assert result.candidate.expires_ts == QRImage.objects.get(pk=newer.pk).expires_at.timestamp()
     assert QRImage.objects.get(pk=newer.pk).scans == 1
 
 
@@ -83,6 +84,20 @@ def test_legacy_and_paused_groups_take_nobody(operator):
     Group.objects.filter(code="A").update(tier=Group.Tier.LEGACY)
     services.pool_entry_toggle(entry=live_code.entries.get(group__code="B"), active=False)
     assert shown() is None
+
+
+def test_a_closed_flash_group_takes_nobody(operator):
+    live_code_with(operator, [("A", 500, 0), ("B", 500, 0)])
+    a, b = (Group.objects.get(code=code) for code in "AB")
+    Group.objects.filter(pk=a.pk).update(closed_at=timezone.now())
+    assert shown() == b.pk
+    assert [c.group_id for c in choice.candidates(LiveCode.objects.get(), now=timezone.now())] == [b.pk]
+
+
+def test_the_first_group_with_room_is_found_behind_many_full_ones(operator):
+    rows = [(f"F{n:02d}", 500, 200) for n in range(30)] + [("OPEN", 500, 0)] + [("LATER", 500, 0)]
+    live_code_with(operator, rows)
+    assert shown() == Group.objects.get(code="OPEN").pk
 
 
 def test_an_unknown_or_inactive_code_is_none(operator):
