@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
@@ -71,6 +72,11 @@ def week_name(monday: date) -> str:
     if first.month != last.month:
         return pgettext("week", "%(month1)s/%(day1)s – %(month2)s/%(day2)s") % values
     return pgettext("week", "%(month1)s/%(day1)s–%(day2)s") % values
+
+
+def month_name(day: date) -> str:
+    """The month `day` is in as people name it: '2026年11月' ('November 2026' in English)."""
+    return date_format(day, "YEAR_MONTH_FORMAT")
 
 
 def week_title(monday: date) -> str:

@@ -4,6 +4,7 @@ and the same presentation (`present.recap_context`) as the page, and draws the p
 matplotlib (`chart_images`); WeasyPrint lays it out and embeds the CJK font it uses."""
 
 import base64
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.http import HttpResponse
@@ -70,6 +71,8 @@ def pdf_context(doc: dict, *, base: str = "") -> dict:
             "groups_left_out": left_out,
             "note_text": note_text(doc),
             "waterfall_rows": _waterfall_rows(platform, doc["period"]["previous"], doc["period"]["key"]),
+            # The document's end is exclusive (the next period's first day); people read the last day.
+            "last_day": date.fromisoformat(doc["period"]["end"]) - timedelta(days=1),
             "below_target": attainment is not None and Decimal(attainment) < 1,
         }
     )

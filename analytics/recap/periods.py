@@ -12,6 +12,7 @@ from core.dates import (
     current_week_monday,
     local_date,
     local_midnight,
+    month_name,
     parse_week,
     week_label,
     week_title,
@@ -47,7 +48,7 @@ class RecapPeriod:
     def label(self) -> str:
         if self.kind == WEEK:
             return week_title(self.start)
-        return f"{self.key} ({self.start:%m-%d} – {self.until:%m-%d})"
+        return month_name(self.start)
 
     def previous(self) -> "RecapPeriod":
         if self.kind == WEEK:

@@ -73,7 +73,7 @@ def test_recap_pdf_page_one_has_the_title_headline_and_the_chart(tmp_path, recap
 
     doc = Recap.objects.get(period="2026-11").document
     page_one = poppler("pdftotext", "-f", "1", "-l", "1", "-layout", str(path), "-")
-    for heading in ("复盘 · 2026-11", "目标与实际", "活动营业额对比目标", "平台营业额"):
+    for heading in ("复盘 · 2026年11月", "2026-11-01 – 2026-11-30", "目标与实际", "活动营业额对比目标", "平台营业额"):
         assert heading in page_one, heading
     total = doc["targets"]["total"]
     assert yuan(total["gmv"]) in page_one
@@ -158,7 +158,7 @@ def test_recap_xlsx_reads_in_libreoffice_with_its_sheets_and_formats(tmp_path, r
     assert sorted(sheets) == sorted(SHEETS)
 
     targets = sheets["目标与实际"]
-    assert targets[0][0].startswith("目标与实际 · 2026-11")
+    assert targets[0][0].startswith("目标与实际 · 2026年11月")
     assert targets[2][:5] == ["活动编号", "活动", "开始", "结束", "目标"]
     for row, campaign in zip(targets[3:7], doc["targets"]["campaigns"], strict=True):
         starts = datetime.fromisoformat(campaign["starts_at"])
