@@ -227,7 +227,9 @@ def minutes_text(minutes: int) -> str:
 
 
 def money_text(value: Decimal | None) -> str:
-    return "" if value is None else f"{value:.2f}"
+    """A red packet's amount for {amount}, which the shipped templates write after the yuan sign: the digits of
+    core.money.yuan without the sign ("1,000.00")."""
+    return "" if value is None else yuan(abs(value)).removeprefix("¥")
 
 
 def occurrences(step, anchor: dt.datetime) -> list[tuple[int, dt.datetime]]:

@@ -35,7 +35,8 @@ def test_no_money_is_formatted_by_hand():
             if HAND_MADE.search(line) and "# money-ok" not in line:
                 found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     # The shipped playbook templates write "¥{amount}" on purpose: {amount} is the red packet's digits, filled
-    # by campaigns.playbooks (money_text) when a reminder is made; they live in migrations, skipped above.
+    # by campaigns.playbooks (money_text, the same digits as yuan's) when a reminder is made; they live in
+    # migrations, skipped above.
     assert not found, "money formatted outside core.money.yuan:\n" + "\n".join(found)
 
 
@@ -60,3 +61,10 @@ def test_reminder_row_writes_the_red_packet_through_the_formatter():
     )  # fmt: skip
     html = render_to_string("campaigns/partials/_reminder_row.html", {"reminder": reminder})
     assert "¥1,200.00 × 10 「周四10点」" in html
+
+
+def test_a_red_packet_amount_fills_a_template_as_yuan_writes_it():
+    from campaigns.playbooks import money_text
+
+    for amount in (Decimal("0.5"), Decimal("1000"), Decimal("12345.6")):
+        assert "¥" + money_text(amount) == yuan(amount)
