@@ -45,7 +45,14 @@ def image_check(upload, *, max_bytes: int, max_side: int, what: str) -> ImageKin
                     % {"what": what, "width": width, "height": height, "side": max_side}
                 )
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+    except Image.DecompressionBombError as error:
+        # Pillow refuses to even open an image of so many pixels (a few bytes can claim 50000×50000): it is an
+        # image, only far too big, which is what the uploader is told.
+        raise ValidationError(
+            _("%(what)s has more pixels than an image may have; at most %(side)s×%(side)s.")
+            % {"what": what, "side": max_side}
+        ) from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise ValidationError(not_an_image) from error
     finally:
         upload.seek(0)

@@ -23,14 +23,27 @@ def _drop_after_commit(*slugs: str) -> None:
     transaction.on_commit(lambda: snapshots_drop(slugs))
 
 
-def image_check(upload) -> str:
-    """The content type of an uploaded QR or contact image, within the live codes' bounds (`core.images`)."""
+def image_kind(upload) -> images.ImageKind:
+    """What an uploaded QR or contact image really is, within the live codes' bounds (`core.images`)."""
     return images.image_check(
         upload,
         max_bytes=settings.LIVECODE_IMAGE_MAX_BYTES,
         max_side=settings.LIVECODE_IMAGE_MAX_SIDE,
         what=_("This file"),
-    ).content_type
+    )
+
+
+def image_check(upload) -> str:
+    """The content type of an uploaded QR or contact image (see `image_kind`)."""
+    return image_kind(upload).content_type
+
+
+def image_name(upload, stem: str) -> str:
+    """Check `upload` and name it `stem` with the extension of what its bytes are, never the uploader's file name:
+    a PNG sent as "x.html" must not lie in the media folder as an .html file (any server that serves the folder
+    by extension would send it as a page of our origin)."""
+    upload.name = f"{stem}.{image_kind(upload).extension}"
+    return upload.name
 
 
 @transaction.atomic
@@ -64,17 +77,18 @@ def pool_entry_toggle(*, entry: PoolEntry, active: bool) -> PoolEntry:
 
 def image_upload(*, entry: PoolEntry, upload, uploaded_at: dt.datetime | None = None, days: int | None = None):
     """Store a group's QR image, expiring `days` (WeChat: 7) after it was made."""
-    content_type = image_check(upload)
+    kind = image_kind(upload)
     uploaded_at = uploaded_at or timezone.now()
     days = settings.LIVECODE_IMAGE_DAYS if days is None else days
     if days < 1:
         raise ValidationError({"days": _("An image lives at least one day.")})
     with transaction.atomic():
         image = QRImage(
-            entry=entry, content_type=content_type, uploaded_at=uploaded_at,
+            entry=entry, content_type=kind.content_type, uploaded_at=uploaded_at,
             expires_at=uploaded_at + dt.timedelta(days=days),
         )  # fmt: skip
-        image.image.save(upload.name.rsplit("/", 1)[-1][-80:] or "qr.png", upload, save=False)
+        # Named by the pool entry and what the bytes are (see `image_name`), not by the uploader.
+        image.image.save(f"e{entry.pk}.{kind.extension}", upload, save=False)
         image.save()
         _drop_after_commit(entry.live_code.slug)
     return image
