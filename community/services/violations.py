@@ -39,6 +39,12 @@ def violation_record(
         raise ValidationError(
             _("%(member)s is no longer in %(group)s.") % {"member": membership.member, "group": membership.group}
         )
+    if membership.group.is_closed:
+        # Read-only: the group page offers no changes to a closed group, nor does the URL behind it.
+        raise ValidationError(
+            _("%(group)s is closed (%(why)s): it is read-only, no strike is recorded there.")
+            % {"group": membership.group, "why": membership.group.get_closure_display()}
+        )
     if rule.group_id != membership.group_id:
         raise ValidationError(_("This rule is not a rule of %(group)s.") % {"group": membership.group})
     if not rule.takes_strikes:
