@@ -39,9 +39,7 @@ class PoolAddForm(StyledMixin, forms.Form):
     def __init__(self, *args, live_code, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = (
-            Group.objects.exclude(tier=Group.Tier.LEGACY)
-            .exclude(live_code_entries__live_code=live_code)
-            .order_by("code")
+            Group.objects.taking_new_members().exclude(live_code_entries__live_code=live_code).order_by("code")
         )
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from core import images
 from members.models import Group, Member, Membership
 from members.phones import normalize_phone
+from members.services import refusal_of_new_members
 
 from .choice import snapshots_drop
 from .models import LiveCode, PoolEntry, QRImage, Referral, ReferralLink
@@ -46,10 +47,25 @@ def image_name(upload, stem: str) -> str:
     return upload.name
 
 
+def _scan_limit(group: Group) -> int:
+    return min(group.capacity, Group.SCAN_JOIN_LIMIT)
+
+
 @transaction.atomic
 def live_code_save(live_code: LiveCode) -> LiveCode:
+    """Save a live code. Refused (by field) when its margin would leave an active group of its pool no place at
+    all: the pool would show that group to nobody, and the operator would not know why."""
     old_slug = LiveCode.objects.filter(pk=live_code.pk).values_list("slug", flat=True).first() if live_code.pk else None
     live_code.full_clean()
+    if live_code.pk:
+        groups = [entry.group for entry in live_code.entries.filter(is_active=True).select_related("group")]
+        if shut := [group for group in groups if _scan_limit(group) <= live_code.margin]:
+            raise ValidationError({"margin": _(
+                "A margin of %(margin)s leaves no place in %(groups)s: keep it below %(limit)s, or pause that group."
+            ) % {
+                "margin": live_code.margin, "groups": "、".join(group.name for group in shut),
+                "limit": min(_scan_limit(group) for group in shut),
+            }})  # fmt: skip
     live_code.save()
     _drop_after_commit(*{live_code.slug, old_slug or live_code.slug})
     return live_code
@@ -58,9 +74,13 @@ def live_code_save(live_code: LiveCode) -> LiveCode:
 @transaction.atomic
 def pool_add(*, live_code: LiveCode, group: Group) -> PoolEntry:
     if not group.takes_new_members:
-        raise ValidationError({"group": _("A legacy group takes no new members.")})
+        raise ValidationError({"group": refusal_of_new_members(group)})
     if live_code.entries.filter(group=group).exists():
         raise ValidationError({"group": _("This group is already in the pool.")})
+    if _scan_limit(group) <= live_code.margin:
+        raise ValidationError({"group": _(
+            "%(group)s takes %(limit)s members by scan: the live code's margin of %(margin)s leaves it no place."
+        ) % {"group": group.name, "limit": _scan_limit(group), "margin": live_code.margin}})  # fmt: skip
     last = live_code.entries.order_by("-position").values_list("position", flat=True).first()
     entry = PoolEntry.objects.create(live_code=live_code, group=group, position=(last or 0) + 1)
     _drop_after_commit(live_code.slug)
