@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
@@ -62,6 +63,7 @@ def group_rules_panel(*, obj: Group, user) -> dict:
     }
     if context["can_record"] and context["strike_rules"]:
         context["memberships"] = list(open_memberships(group=obj))
+        context["submission"] = secrets.token_urlsafe(16)  # the form's own: sent twice, it is one strike
     return context
 
 

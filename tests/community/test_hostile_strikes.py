@@ -1,5 +1,6 @@
 """Strikes where none may be recorded, posted by hand to the group page's form: on a member who already left, on a
-member of another group, with another group's rule, on a closed (read-only) group, with absurd ids and notes."""
+member of another group, with another group's rule, on a closed (read-only) group, with absurd ids and notes; and
+the same form sent again, which is one strike."""
 
 import pytest
 from django.urls import reverse
@@ -67,3 +68,27 @@ def test_a_closed_group_is_read_only_for_strikes_too(client, operator, world):
     _response, said = post_strike(client, group, {"membership": membership.pk, "rule": rule(group, "insult").pk})
     assert "只读" in said
     assert nothing_recorded(membership)
+
+
+def test_the_same_strike_form_sent_twice_is_one_strike(client, operator, world):
+    """A double click or a retry sends the group page's form twice, with the same token: one strike, no removal
+    for a two-strike rule (tests/browser/test_strike_double_click.py does it with real clicks)."""
+    group, (membership, *_rest) = world
+    client.force_login(operator)
+    page = client.get(reverse("members:group-detail", args=[group.pk]))
+    html = page.content.decode()
+    submission = html.split('name="submission" value="', 1)[1].split('"', 1)[0]
+    assert len(submission) >= 16
+    data = {"membership": membership.pk, "rule": rule(group, "short_video").pk, "submission": submission}
+    for _ in range(3):
+        _response, said = post_strike(client, group, data)
+        assert "第 1/2 次" in said
+    assert Violation.objects.count() == 1
+    assert Membership.objects.get(pk=membership.pk).strikes == 1
+    assert not Removal.objects.exists()
+    # The page shown again has a new token: the next strike is the second.
+    html = client.get(reverse("members:group-detail", args=[group.pk])).content.decode()
+    assert submission not in html
+    _response, said = post_strike(client, group, {**data, "submission": "another-form-token-0123456789"})
+    assert "第 2/2 次" in said
+    assert Removal.objects.count() == 1
