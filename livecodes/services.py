@@ -73,6 +73,9 @@ def live_code_save(live_code: LiveCode) -> LiveCode:
 
 @transaction.atomic
 def pool_add(*, live_code: LiveCode, group: Group) -> PoolEntry:
+    """Add `group` at the end of the pool. Under a lock on the live code's row: the same group added twice at
+    once (a double click) is added once and refused once, never a database error."""
+    live_code = LiveCode.objects.select_for_update().get(pk=live_code.pk)
     if not group.takes_new_members:
         raise ValidationError({"group": refusal_of_new_members(group)})
     if live_code.entries.filter(group=group).exists():
