@@ -146,3 +146,22 @@ def test_an_inactive_codes_pages_are_all_a_404(client, operator):
         assert client.get(path).status_code == 404, path
     assert client.post("/j/vip/ref/", {"phone": "13800138000", "ref": "x"}).status_code == 404
     assert reverse("livecodes:public", args=["vip"]) == "/j/vip/"
+
+
+def test_names_and_texts_from_files_are_shown_as_text_on_the_public_page(client, operator):
+    """A group name from a groups file, the live code's name and contact text: markup in them is shown, not run."""
+    evil = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+    code = live_code_with(operator, [("A", 500, 0)])
+    Group.objects.filter(code="A").update(name=evil)
+    LiveCode.objects.filter(pk=code.pk).update(name=evil, contact_text=evil)
+    snapshots_drop(["vip"])
+    shown = client.get("/j/vip/").content.decode()
+    Group.objects.filter(code="A").update(capacity=1)
+    Member.objects.create(external_id="M1").memberships.create(group=Group.objects.get(code="A"))
+    snapshots_drop(["vip"])
+    full = client.get("/j/vip/").content.decode()
+    assert 'data-testid="livecode-full"' in full
+    for html in (shown, full):
+        assert "<script>alert" not in html
+        assert "<img src=x" not in html
+        assert "&lt;script&gt;alert(2)&lt;/script&gt;" in html
