@@ -55,6 +55,17 @@ def gif_javascript() -> bytes:
     return data + b"*/=1;alert(document.domain);//"
 
 
+def other_format(image_format: str) -> bytes:
+    """A real image in a format Pillow reads but the app does not take."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(out, format=image_format)
+    return out.getvalue()
+
+
+EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n"
+
 NOT_AN_IMAGE = "不是图片"  # the pages speak Chinese: "… is not an image (PNG, JPEG, GIF or WebP)."
 
 # name -> (bytes, what the page says to refuse it): every one is refused, whatever it is called.
@@ -67,6 +78,10 @@ REFUSED = {
     "html-then-png.png": (html_then_png(), NOT_AN_IMAGE),
     "gif-javascript.gif": (gif_javascript(), "10799×1"),
     "php.png": (b"<?php system($_GET['c']); ?>", NOT_AN_IMAGE),
+    "tiff.png": (other_format("TIFF"), NOT_AN_IMAGE),
+    "bmp.png": (other_format("BMP"), NOT_AN_IMAGE),
+    "tga.png": (other_format("TGA"), NOT_AN_IMAGE),
+    "eps.png": (EPS, NOT_AN_IMAGE),
 }
 
 # Names that try to place or serve the file as something else; the bytes are a real PNG.
