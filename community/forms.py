@@ -57,6 +57,9 @@ class ViolationForm(forms.Form):
     membership = ModelChoiceField(queryset=Membership.objects.none(), label=_("Member"))
     rule = ModelChoiceField(queryset=Rule.objects.none(), label=_("Rule"))
     note = forms.CharField(label=_("Note"), max_length=Violation._meta.get_field("note").max_length, required=False)
+    submission = forms.CharField(
+        max_length=Violation._meta.get_field("submission").max_length, required=False, widget=forms.HiddenInput
+    )
     screenshot = forms.FileField(
         label=_("Screenshot"), required=False,
         help_text=_("PNG, JPEG, GIF or WebP, at most 5 MB."),

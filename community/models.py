@@ -79,6 +79,9 @@ class Violation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("recorded by")
     )
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    # The token of the form that recorded it (a new one each time the group page is shown): the same form sent
+    # twice (a double click, a retry on a slow phone) is one strike, not two.
+    submission = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-recorded_at", "-pk"]
@@ -86,6 +89,9 @@ class Violation(models.Model):
         verbose_name_plural = _("violations")
         constraints = [
             models.UniqueConstraint(fields=["membership", "rule", "number"], name="violation_number_unique"),
+            models.UniqueConstraint(
+                fields=["membership", "submission"], condition=~Q(submission=""), name="violation_submission_once"
+            ),
         ]
 
     def __str__(self) -> str:

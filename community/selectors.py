@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
@@ -57,11 +58,12 @@ def group_rules_panel(*, obj: Group, user) -> dict:
         "strike_rules": [rule for rule in rules if rule.takes_strikes],
         "violations": group_violations(group=obj),
         "pending_removals": pending,
-        "can_record": can(user, ADD_VIOLATIONS),
+        "can_record": can(user, ADD_VIOLATIONS) and not obj.is_closed,
         "nickname_problems": len(nickname_check(group=obj)) if any(r.kind == Rule.Kind.NICKNAME for r in rules) else 0,
     }
     if context["can_record"] and context["strike_rules"]:
         context["memberships"] = list(open_memberships(group=obj))
+        context["submission"] = secrets.token_urlsafe(16)  # the form's own: sent twice, it is one strike
     return context
 
 

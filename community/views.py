@@ -129,7 +129,7 @@ def violation_record(request, pk: int):
     try:
         violation = services.violation_record(
             membership=data["membership"], rule=data["rule"], by=request.user, note=data["note"],
-            screenshot=data["screenshot"],
+            screenshot=data["screenshot"], submission=data["submission"],
         )  # fmt: skip
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

@@ -10,7 +10,7 @@ from core.users import user_display_name
 from members.models import Group
 
 from .models import LiveCode
-from .services import image_check
+from .services import image_check, image_name
 
 
 class LiveCodeForm(StyledMixin, forms.ModelForm):
@@ -29,7 +29,7 @@ class LiveCodeForm(StyledMixin, forms.ModelForm):
     def clean_contact_image(self):
         upload = self.cleaned_data.get("contact_image")
         if upload and hasattr(upload, "content_type"):  # a new upload, not the stored file
-            image_check(upload)
+            image_name(upload, "contact")
         return upload
 
 
@@ -39,9 +39,7 @@ class PoolAddForm(StyledMixin, forms.Form):
     def __init__(self, *args, live_code, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = (
-            Group.objects.exclude(tier=Group.Tier.LEGACY)
-            .exclude(live_code_entries__live_code=live_code)
-            .order_by("code")
+            Group.objects.taking_new_members().exclude(live_code_entries__live_code=live_code).order_by("code")
         )
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.channels import RateLimited, rate_limit_take
 from core.clients import client_ip
+from members.models import Group
 
 from .choice import Candidate, scan
 from .forms import ReferralForm
@@ -24,6 +25,8 @@ from .models import LiveCode, QRImage
 from .services import image_check, referral_record
 
 PAGE = "livecodes/public.html"
+# A path longer than any code names none (it is not cut to a code's length: /j/<code>anything/ is no alias).
+SLUG_MAX = LiveCode._meta.get_field("slug").max_length
 
 
 # The page's HTML per (language, what the scan found): it depends on nothing else (no form, no user), so
@@ -35,7 +38,7 @@ RENDERED_MAX = 500
 @login_not_required
 @require_GET
 def live_code_page(request, slug: str):
-    choice = scan(slug[:40])
+    choice = scan(slug) if len(slug) <= SLUG_MAX else None
     if choice is None:
         return render(request, PAGE, {"missing": True}, status=404)
     # Most scans come without a query string: parsing one (request.GET) would cost the page a tenth of its time.
@@ -60,7 +63,7 @@ def live_code_page(request, slug: str):
 def referral_submit(request, slug: str):
     """The newcomer's phone: recorded against the referrer, matched once they join a group. The page shows
     the same QR image again (no new scan: the place was held when the page was first shown)."""
-    live_code = get_object_or_404(LiveCode, slug=slug[:40], is_active=True)
+    live_code = get_object_or_404(LiveCode, slug=slug, is_active=True)
     form = ReferralForm(request.POST)
     done = limited = False
     if form.is_valid():
@@ -98,7 +101,12 @@ def referral_submit(request, slug: str):
 @login_not_required
 @require_GET
 def qr_image(request, slug: str, image_id: int):
-    image = get_object_or_404(QRImage, pk=image_id, entry__live_code__slug=slug[:40], entry__live_code__is_active=True)
+    """A QR image the live code may show now: of an active group of its pool that takes new members, unexpired.
+    Ids are counted up, so anyone can try them all: a paused, closed or legacy group's QR is not given away."""
+    image = get_object_or_404(
+        QRImage, pk=image_id, entry__live_code__slug=slug, entry__live_code__is_active=True, entry__is_active=True,
+        entry__group__in=Group.objects.taking_new_members(),
+    )  # fmt: skip
     if image.expires_at <= timezone.now():
         raise Http404  # a dead QR is never shown
     return FileResponse(image.image.open("rb"), content_type=image.content_type)
@@ -107,7 +115,7 @@ def qr_image(request, slug: str, image_id: int):
 @login_not_required
 @require_GET
 def contact_image(request, slug: str):
-    live_code = get_object_or_404(LiveCode, slug=slug[:40], is_active=True)
+    live_code = get_object_or_404(LiveCode, slug=slug, is_active=True)
     if not live_code.contact_image:
         raise Http404
     # The type the bytes are (checked on upload), never one guessed from the uploaded file's name.

@@ -43,7 +43,7 @@ def pool_overview(live_code: LiveCode, *, now: dt.datetime) -> list[PoolRow]:
         images.setdefault(image.entry_id, []).append(image)
     overview = []
     for entry, room, image in rows:
-        limit = group_limit(entry.group, live_code.margin)
+        limit = max(0, group_limit(entry.group, live_code.margin))  # a capacity lowered below the margin: none
         count = members.get(entry.group_id, 0)
         room = max(0, room - holds.get(entry.group_id, 0))
         held = max(0, limit - count - room) if entry.group.takes_new_members else 0
@@ -54,9 +54,10 @@ def pool_overview(live_code: LiveCode, *, now: dt.datetime) -> list[PoolRow]:
     inactive = live_code.entries.filter(is_active=False).select_related("group")
     for entry in inactive:
         entry_images = images.get(entry.pk, [])
+        limit = max(0, group_limit(entry.group, live_code.margin))
         overview.append(
-            PoolRow(entry, group_limit(entry.group, live_code.margin), members.get(entry.group_id, 0), 0, 0, None,
-                    entry_images, sum(i.scans for i in entry_images))
+            PoolRow(entry, limit, members.get(entry.group_id, 0), 0, 0, None, entry_images,
+                    sum(i.scans for i in entry_images))
         )  # fmt: skip
     return overview
 

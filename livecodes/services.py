@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from core import images
 from members.models import Group, Member, Membership
 from members.phones import normalize_phone
+from members.services import refusal_of_new_members
 
 from .choice import snapshots_drop
 from .models import LiveCode, PoolEntry, QRImage, Referral, ReferralLink
@@ -23,20 +24,48 @@ def _drop_after_commit(*slugs: str) -> None:
     transaction.on_commit(lambda: snapshots_drop(slugs))
 
 
-def image_check(upload) -> str:
-    """The content type of an uploaded QR or contact image, within the live codes' bounds (`core.images`)."""
+def image_kind(upload) -> images.ImageKind:
+    """What an uploaded QR or contact image really is, within the live codes' bounds (`core.images`)."""
     return images.image_check(
         upload,
         max_bytes=settings.LIVECODE_IMAGE_MAX_BYTES,
         max_side=settings.LIVECODE_IMAGE_MAX_SIDE,
         what=_("This file"),
-    ).content_type
+    )
+
+
+def image_check(upload) -> str:
+    """The content type of an uploaded QR or contact image (see `image_kind`)."""
+    return image_kind(upload).content_type
+
+
+def image_name(upload, stem: str) -> str:
+    """Check `upload` and name it `stem` with the extension of what its bytes are, never the uploader's file name:
+    a PNG sent as "x.html" must not lie in the media folder as an .html file (any server that serves the folder
+    by extension would send it as a page of our origin)."""
+    upload.name = f"{stem}.{image_kind(upload).extension}"
+    return upload.name
+
+
+def _scan_limit(group: Group) -> int:
+    return min(group.capacity, Group.SCAN_JOIN_LIMIT)
 
 
 @transaction.atomic
 def live_code_save(live_code: LiveCode) -> LiveCode:
+    """Save a live code. Refused (by field) when its margin would leave an active group of its pool no place at
+    all: the pool would show that group to nobody, and the operator would not know why."""
     old_slug = LiveCode.objects.filter(pk=live_code.pk).values_list("slug", flat=True).first() if live_code.pk else None
     live_code.full_clean()
+    if live_code.pk:
+        groups = [entry.group for entry in live_code.entries.filter(is_active=True).select_related("group")]
+        if shut := [group for group in groups if _scan_limit(group) <= live_code.margin]:
+            raise ValidationError({"margin": _(
+                "A margin of %(margin)s leaves no place in %(groups)s: keep it below %(limit)s, or pause that group."
+            ) % {
+                "margin": live_code.margin, "groups": "、".join(group.name for group in shut),
+                "limit": min(_scan_limit(group) for group in shut),
+            }})  # fmt: skip
     live_code.save()
     _drop_after_commit(*{live_code.slug, old_slug or live_code.slug})
     return live_code
@@ -44,10 +73,17 @@ def live_code_save(live_code: LiveCode) -> LiveCode:
 
 @transaction.atomic
 def pool_add(*, live_code: LiveCode, group: Group) -> PoolEntry:
+    """Add `group` at the end of the pool. Under a lock on the live code's row: the same group added twice at
+    once (a double click) is added once and refused once, never a database error."""
+    live_code = LiveCode.objects.select_for_update().get(pk=live_code.pk)
     if not group.takes_new_members:
-        raise ValidationError({"group": _("A legacy group takes no new members.")})
+        raise ValidationError({"group": refusal_of_new_members(group)})
     if live_code.entries.filter(group=group).exists():
         raise ValidationError({"group": _("This group is already in the pool.")})
+    if _scan_limit(group) <= live_code.margin:
+        raise ValidationError({"group": _(
+            "%(group)s takes %(limit)s members by scan: the live code's margin of %(margin)s leaves it no place."
+        ) % {"group": group.name, "limit": _scan_limit(group), "margin": live_code.margin}})  # fmt: skip
     last = live_code.entries.order_by("-position").values_list("position", flat=True).first()
     entry = PoolEntry.objects.create(live_code=live_code, group=group, position=(last or 0) + 1)
     _drop_after_commit(live_code.slug)
@@ -64,17 +100,18 @@ def pool_entry_toggle(*, entry: PoolEntry, active: bool) -> PoolEntry:
 
 def image_upload(*, entry: PoolEntry, upload, uploaded_at: dt.datetime | None = None, days: int | None = None):
     """Store a group's QR image, expiring `days` (WeChat: 7) after it was made."""
-    content_type = image_check(upload)
+    kind = image_kind(upload)
     uploaded_at = uploaded_at or timezone.now()
     days = settings.LIVECODE_IMAGE_DAYS if days is None else days
     if days < 1:
         raise ValidationError({"days": _("An image lives at least one day.")})
     with transaction.atomic():
         image = QRImage(
-            entry=entry, content_type=content_type, uploaded_at=uploaded_at,
+            entry=entry, content_type=kind.content_type, uploaded_at=uploaded_at,
             expires_at=uploaded_at + dt.timedelta(days=days),
         )  # fmt: skip
-        image.image.save(upload.name.rsplit("/", 1)[-1][-80:] or "qr.png", upload, save=False)
+        # Named by the pool entry and what the bytes are (see `image_name`), not by the uploader.
+        image.image.save(f"e{entry.pk}.{kind.extension}", upload, save=False)
         image.save()
         _drop_after_commit(entry.live_code.slug)
     return image

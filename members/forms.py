@@ -6,8 +6,11 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import local_date
 from core.forms import DateField, ModelChoiceField
 from core.roles import Role
 from core.styling import StyledMixin
@@ -38,6 +41,17 @@ class GroupForm(StyledMixin, forms.ModelForm):
         fields = ["code", "name", "tier", "platform", "region", "owner", "capacity", "stage", "flash_ends_on"]
         help_texts = {"capacity": _("WeChat holds 500 members in a group; joining by QR code stops at 200.")}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Bounds said beside the field (the database's check would only name a constraint above the form), the
+        # same as the groups import's.
+        capacity = self.fields["capacity"]
+        bounds = (MinValueValidator, MaxValueValidator)
+        capacity.validators = [v for v in capacity.validators if not isinstance(v, bounds)] + [
+            MinValueValidator(1), MaxValueValidator(Group.MAX_CAPACITY),
+        ]  # fmt: skip
+        capacity.widget.attrs.update(min=1, max=Group.MAX_CAPACITY)
+
     def clean_capacity(self):
         capacity = self.cleaned_data["capacity"]
         if capacity is not None and self.instance.pk:
@@ -54,11 +68,21 @@ class GroupForm(StyledMixin, forms.ModelForm):
         tier, ends_on = data.get("tier"), data.get("flash_ends_on")
         if tier == Group.Tier.FLASH and not ends_on:
             self.add_error("flash_ends_on", _("A flash group needs its end date."))
+        elif tier == Group.Tier.FLASH and ends_on < local_date(timezone.now()) and ends_on != self.initial_end():
+            # A group given an end date already past would close at once (at that date): a typo, not a wish. A
+            # flash group that ended keeps its date when its other settings are edited.
+            self.add_error(
+                "flash_ends_on",
+                _("%(day)s has passed: a flash group's end date is today or later.") % {"day": ends_on.isoformat()},
+            )
         elif tier and tier != Group.Tier.FLASH and ends_on:
             self.add_error(
                 "flash_ends_on", _("Only flash groups have an end date: clear it, or make it a flash group.")
             )
         return data
+
+    def initial_end(self):
+        return self.instance.flash_ends_on if self.instance.pk else None
 
 
 class MembershipEndForm(StyledMixin, forms.Form):

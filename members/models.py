@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import local_date
 from core.money import ZERO, MoneyField
 
 
@@ -105,6 +106,11 @@ class GroupQuerySet(models.QuerySet):
         """Groups not closed (a flash group past its end, a dissolved or merged legacy group are closed)."""
         return self.filter(closed_at__isnull=True)
 
+    def taking_new_members(self, *, now=None):
+        """The rule of `Group.takes_new_members`, for a queryset."""
+        today = local_date(now or timezone.now())
+        return self.open().exclude(tier=Group.Tier.LEGACY).exclude(tier=Group.Tier.FLASH, flash_ends_on__lt=today)
+
     def flash_due_to_close(self, today):
         """Open flash groups whose end date (a day of the organisation's zone) is before `today`."""
         return self.open().filter(tier=Group.Tier.FLASH, flash_ends_on__lt=today)
@@ -140,6 +146,9 @@ class Group(models.Model):
     # room and the scan-limit alert both read it from here).
     DEFAULT_CAPACITY = 500
     SCAN_JOIN_LIMIT = 200
+    # The largest capacity a group may be given (by the form or a file): the integer column's range, the same
+    # on every database.
+    MAX_CAPACITY = 2_147_483_647
 
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -180,9 +189,20 @@ class Group(models.Model):
         return self.closed_at is not None
 
     @property
+    def flash_has_ended(self) -> bool:
+        """A flash group past its last day (in the organisation's zone), whether or not the task that closes it
+        has run yet (every few minutes; longer while the worker is down)."""
+        return (
+            self.tier == self.Tier.FLASH
+            and self.flash_ends_on is not None
+            and self.flash_ends_on < local_date(timezone.now())
+        )
+
+    @property
     def takes_new_members(self) -> bool:
-        """Legacy groups are being reorganised or dissolved, closed ones are read-only: nobody joins one."""
-        return self.tier != self.Tier.LEGACY and not self.is_closed
+        """Legacy groups are being reorganised or dissolved, closed ones are read-only, a flash group is over
+        after its end date: nobody joins one."""
+        return self.tier != self.Tier.LEGACY and not self.is_closed and not self.flash_has_ended
 
     @property
     def takes_campaigns(self) -> bool:

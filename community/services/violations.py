@@ -20,13 +20,21 @@ from ..screenshots import screenshot_check
 
 @transaction.atomic
 def violation_record(
-    *, membership: Membership, rule: Rule, by, note: str = "", screenshot=None, now: dt.datetime | None = None
+    *,
+    membership: Membership,
+    rule: Rule,
+    by,
+    note: str = "",
+    screenshot=None,
+    submission: str = "",
+    now: dt.datetime | None = None,
 ) -> Violation:
     """Record that the member broke `rule` (one strike). When the member's strikes of that rule reach its limit,
     the group's owner gets a removal reminder (once per membership, whatever happens after).
 
     The strikes are counted under a lock on the membership's row, so two violations recorded at once are
-    strikes 1 and 2, never 1 and 1.
+    strikes 1 and 2, never 1 and 1. `submission` is the token of the form sent: sent again (a double click, a
+    retry), it returns the violation it recorded the first time and records no second strike.
     """
     now = now or timezone.now()
     # Lock the membership's row only: the group's owner is an outer join PostgreSQL will not lock.
@@ -35,9 +43,17 @@ def violation_record(
         .select_related("group__owner", "member")
         .get(pk=membership.pk)
     )
+    if submission and (done := Violation.objects.filter(membership=membership, submission=submission).first()):
+        return done
     if not membership.is_open:
         raise ValidationError(
             _("%(member)s is no longer in %(group)s.") % {"member": membership.member, "group": membership.group}
+        )
+    if membership.group.is_closed:
+        # Read-only: the group page offers no changes to a closed group, nor does the URL behind it.
+        raise ValidationError(
+            _("%(group)s is closed (%(why)s): it is read-only, no strike is recorded there.")
+            % {"group": membership.group, "why": membership.group.get_closure_display()}
         )
     if rule.group_id != membership.group_id:
         raise ValidationError(_("This rule is not a rule of %(group)s.") % {"group": membership.group})
@@ -45,8 +61,9 @@ def violation_record(
         raise ValidationError(_("A nickname is fixed, not struck: see the nickname check."))
     number = Violation.objects.filter(membership=membership, rule=rule).count() + 1
     violation = Violation(
-        membership=membership, rule=rule, number=number, note=note.strip(), recorded_by=by, recorded_at=now
-    )
+        membership=membership, rule=rule, number=number, note=note.strip(), recorded_by=by, recorded_at=now,
+        submission=submission,
+    )  # fmt: skip
     if screenshot:
         extension = screenshot_check(screenshot)
         # Named by the membership and what the file really is (a PNG sent as .jpg is kept as .png), never by

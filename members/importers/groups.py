@@ -29,8 +29,6 @@ from ..models import Group
 from . import GROUPS
 from .common import max_length, stored_rows
 
-_INT_MAX = 2_147_483_647
-
 
 def groups_import(*, source, **options) -> ImportReport:
     """Check every row of a groups file, then create new groups and update changed ones (by `code`)."""
@@ -74,7 +72,7 @@ def groups_import(*, source, **options) -> ImportReport:
         digits = capacity.str.fullmatch(r"\d{1,10}").to_numpy(dtype=bool)
         number = np.where(digits, capacity.where(digits, "0").astype(np.int64), 0)
         check.fail(
-            ~digits | (number < 1) | (number > _INT_MAX),
+            ~digits | (number < 1) | (number > Group.MAX_CAPACITY),
             "capacity",
             lambda v: _("%s is not a capacity: a whole number of at least 1") % quoted(v),
         )

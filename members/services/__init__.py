@@ -70,6 +70,10 @@ def refusal_of_new_members(group: Group) -> str:
         return _("%(group)s is closed (%(why)s): it takes no new members.") % {
             "group": group, "why": group.get_closure_display() or _("read-only"),
         }  # fmt: skip
+    if group.flash_has_ended:
+        return _("%(group)s is a flash group that ended on %(day)s: it takes no new members.") % {
+            "group": group, "day": group.flash_ends_on.isoformat(),
+        }  # fmt: skip
     return _("%(group)s is a legacy group: it takes no new members.") % {"group": group}
 
 
@@ -147,6 +151,13 @@ def membership_move(*, membership: Membership, to: Group, at=None) -> Membership
     in `to`, within its capacity (GroupsFull otherwise, and nothing is changed). Returns the new membership."""
     at = at or timezone.now()
     group = Group.objects.select_for_update().get(pk=to.pk)
+    # The membership as it is now, locked: the caller's copy may be stale (a second click, another tab that moved
+    # the member elsewhere meanwhile), and a membership already ended must not open another one.
+    membership = Membership.objects.select_for_update().select_related("member", "group").get(pk=membership.pk)
+    if not membership.is_open:
+        raise ValidationError(
+            _("%(member)s is no longer in %(group)s.") % {"member": membership.member, "group": membership.group}
+        )
     if group.pk == membership.group_id:
         raise ValidationError(_("%(member)s is already in %(group)s.") % {"member": membership.member, "group": group})
     if not group.takes_new_members:

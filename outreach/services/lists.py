@@ -15,6 +15,7 @@ from core.money import ZERO
 from members.models import Group, Membership, SavedSelection
 from members.selections import selection_members
 from members.selectors import pk_in
+from members.services import refusal_of_new_members
 
 from ..models import CallAttempt, CallList, CallListAgent, CallListGroup, CallTask, Script
 from ..priorities import priorities_for
@@ -44,8 +45,8 @@ def _check(spec: CallListSpec) -> None:
         errors["name"] = _("Give the list a name.")
     if not spec.groups:
         errors["groups"] = _("Choose at least one group to invite to.")
-    elif legacy := [group.name for group in spec.groups if not group.takes_new_members]:
-        errors["groups"] = _("Legacy groups take no new members: %(groups)s.") % {"groups": "、".join(legacy)}
+    elif refused := [group for group in spec.groups if not group.takes_new_members]:
+        errors["groups"] = " ".join(refusal_of_new_members(group) for group in refused)
     if not spec.shares or not any(share.weight > 0 for share in spec.shares):
         errors["agents"] = _("Choose at least one agent.")
     if spec.split not in CallList.Split.values:

@@ -1,0 +1,57 @@
+"""Calling another role's URLs directly, as a logged-in agent or manager would with a hand-made request: a real
+CSRF token from their own session (so a refusal is the access check, not the CSRF check), and the database
+compared before and after. Also the anonymous visitor on every URL of a namespace."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.urls import URLPattern, get_resolver, reverse
+
+from tests.conftest import Client
+
+# What a refused POST must leave as it was: every table the lifecycle, rules and live code pages write.
+WRITTEN = [
+    "livecodes.LiveCode", "livecodes.PoolEntry", "livecodes.QRImage", "livecodes.ReferralLink", "livecodes.Referral",
+    "community.Rule", "community.Violation", "community.Removal", "community.GroupWelcome", "campaigns.Reminder",
+    "members.Group", "members.Membership", "members.Member",
+]  # fmt: skip
+
+
+def database_state() -> dict[str, list[dict]]:
+    return {label: list(apps.get_model(label).objects.order_by("pk").values()) for label in WRITTEN}
+
+
+def csrf_client(user) -> Client:
+    """A client that checks CSRF as a browser's requests are checked, logged in as `user`, holding the token its
+    own session got from a page (the layout's logout form)."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    client.get(reverse("members:group-list"))
+    assert "csrftoken" in client.cookies
+    return client
+
+
+def post_with_token(client: Client, url: str, data: dict | None = None):
+    return client.post(url, {**(data or {}), "csrfmiddlewaretoken": client.cookies["csrftoken"].value})
+
+
+PATH_ARGUMENTS = {"int": "1", "slug": "vip", "str": "x", "path": "x"}
+
+
+def namespace_paths(namespace: str) -> dict[str, str]:
+    """Every URL pattern of `namespace` as a path, its arguments filled with something that could exist."""
+    resolver = get_resolver()
+    paths = {}
+    for app_resolver in resolver.url_patterns:
+        if getattr(app_resolver, "namespace", None) != namespace:
+            continue
+        for pattern in app_resolver.url_patterns:
+            assert isinstance(pattern, URLPattern)
+            kwargs = {
+                name: PATH_ARGUMENTS[type(converter).__name__.removesuffix("Converter").lower()]
+                for name, converter in pattern.pattern.converters.items()
+            }
+            if "action" in kwargs:
+                kwargs["action"] = "leave"
+            paths[f"{namespace}:{pattern.name}"] = reverse(f"{namespace}:{pattern.name}", kwargs=kwargs)
+    return paths
