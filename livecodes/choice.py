@@ -37,6 +37,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from core.dates import local_date
 from core.sqlite_turns import writer_turn
 from members.models import Group, Membership
 
@@ -385,6 +386,7 @@ SELECT entry_id, group_id, name, room, image_id FROM (
        ORDER BY i.expires_at DESC, i.id DESC LIMIT 1) AS image_id
   FROM livecodes_poolentry e JOIN members_group g ON g.id = e.group_id
   WHERE e.live_code_id = %s AND e.is_active AND g.tier <> 'legacy' AND g.closed_at IS NULL
+    AND NOT (g.tier = 'flash' AND g.flash_ends_on IS NOT NULL AND g.flash_ends_on < %s)
 ) pool
 WHERE room > 0 AND image_id IS NOT NULL
 ORDER BY position, entry_id
@@ -394,11 +396,13 @@ LIMIT 1
 
 def _first_with_room(cursor, code_id: int, margin: int, *, now) -> Candidate | None:
     """`candidates(live_code)[0]` in one query (the rule of `pool_rooms`, with `Group.takes_new_members` as
-    SQL): each entry's open memberships, holds and newest unexpired image as subqueries."""
+    SQL: not legacy, not closed, not a flash group past its last day): each entry's open memberships, holds and
+    newest unexpired image as subqueries."""
     adapt = connection.ops.adapt_datetimefield_value
     since = now - timezone.timedelta(seconds=hold_seconds())
     limit = Group.SCAN_JOIN_LIMIT
-    cursor.execute(_FIRST_WITH_ROOM_SQL, [limit, limit, margin, adapt(since), adapt(now), code_id])
+    today = connection.ops.adapt_datefield_value(local_date(now))
+    cursor.execute(_FIRST_WITH_ROOM_SQL, [limit, limit, margin, adapt(since), adapt(now), code_id, today])
     row = cursor.fetchone()
     if row is None:
         return None

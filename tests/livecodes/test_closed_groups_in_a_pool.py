@@ -1,12 +1,8 @@
 """A group of a live code's pool that closes (dissolved, merged, a flash group past its end date) must be shown to
 no scan: it is read-only and takes no new members.
 
-Known bug, left to the owner of livecodes/choice.py (being tuned for speed by someone else; reported, not
-edited): the database path (no Redis configured, or Redis down) reads rooms with `_ROOMS_SQL`, which excludes
-legacy groups but neither closed ones nor flash groups past their end date, so it keeps sending scans to them.
-The fix is two conditions in that query (`g.closed_at IS NULL` and no flash group whose `flash_ends_on` is before
-the organisation's today). The tests below are strict xfails: they pass the day the query is fixed, and then
-fail until the marker is removed. The Redis path decides from `Group.takes_new_members` and is right."""
+Both paths decide by `Group.takes_new_members`: the Redis path from it, the database path in its SQL.
+"""
 
 import datetime as dt
 
@@ -21,10 +17,6 @@ from members.models import Group
 from .helpers import live_code_with
 
 pytestmark = pytest.mark.django_db
-
-DATABASE_PATH_BUG = pytest.mark.xfail(
-    strict=True, reason="livecodes/choice.py _ROOMS_SQL ignores closed_at and flash_ends_on (reported, not edited)"
-)
 
 
 def close_first_group() -> None:
@@ -41,7 +33,6 @@ def shown() -> str | None:
     return result.candidate.group_name if result.candidate else None
 
 
-@DATABASE_PATH_BUG
 @pytest.mark.parametrize("closing", [close_first_group, end_first_flash_group], ids=["closed", "flash-ended"])
 def test_without_redis_a_closed_group_gets_no_scan(settings, operator, closing):
     settings.LIVECODE_REDIS_URL = ""
