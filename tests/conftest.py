@@ -89,11 +89,37 @@ def postgres_server():
     server.stop()
 
 
+def _database_name(request) -> str:
+    return "t_" + "".join(ch if ch.isalnum() else "_" for ch in request.node.name.lower())[:50]
+
+
 @pytest.fixture
 def postgres_url(postgres_server, request):
     """A fresh, empty database on the session's PostgreSQL, named after the test."""
-    name = "t_" + "".join(ch if ch.isalnum() else "_" for ch in request.node.name.lower())[:50]
-    return postgres_server.create_database(name)
+    return postgres_server.create_database(_database_name(request))
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres_template(postgres_server) -> str:
+    """A database on the session's PostgreSQL migrated by a real `manage.py migrate` (tests/migrated.py)."""
+    from tests.migrated import migrate_postgres_template
+
+    return migrate_postgres_template(postgres_server)
+
+
+@pytest.fixture
+def migrated_postgres_url(postgres_server, migrated_postgres_template, request):
+    """A fresh database on the session's PostgreSQL, named after the test, as `manage.py migrate` leaves it: a
+    copy of the session's migrated template, made in a moment instead of migrating again."""
+    return postgres_server.create_database(_database_name(request), template=migrated_postgres_template)
+
+
+@pytest.fixture
+def migrated_sqlite(tmp_path_factory):
+    """The path of the run's SQLite file migrated by a real `manage.py migrate`: copy it, never write to it."""
+    from tests.migrated import migrated_sqlite_file
+
+    return migrated_sqlite_file(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

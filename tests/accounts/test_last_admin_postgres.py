@@ -54,9 +54,8 @@ print(json.dumps(outcomes))
 """
 
 
-def test_two_admins_demoting_each_other_at_once_leave_one(postgres_url):
-    manage(postgres_url, "migrate", "--no-input")
-    outcomes = json.loads(manage(postgres_url, "shell", "-c", RACE).stdout.strip().splitlines()[-1])
+def test_two_admins_demoting_each_other_at_once_leave_one(migrated_postgres_url):
+    outcomes = json.loads(manage(migrated_postgres_url, "shell", "-c", RACE).stdout.strip().splitlines()[-1])
     assert len(outcomes) == ROUNDS
     for n, outcome in enumerate(outcomes):
         assert outcome == {"results": ["done", "refused"], "admins": 1}, (n, outcome)
@@ -95,11 +94,10 @@ print(json.dumps(outcomes, ensure_ascii=False))
 """
 
 
-def test_two_admins_creating_the_same_username_at_once_get_one_user_and_a_field_error(postgres_url):
-    manage(postgres_url, "migrate", "--no-input")
-    outcomes = json.loads(manage(postgres_url, "shell", "-c", SAME_NAME).stdout.strip().splitlines()[-1])
+def test_two_admins_creating_the_same_username_at_once_get_one_user_and_a_field_error(migrated_postgres_url):
+    outcomes = json.loads(manage(migrated_postgres_url, "shell", "-c", SAME_NAME).stdout.strip().splitlines()[-1])
     assert len(outcomes) == ROUNDS
     for n, outcome in enumerate(outcomes):
         assert outcome == ["created", "已存在一位使用该名字的用户。"], (n, outcome)
-    users = fetch(postgres_url, "SELECT count(*), count(DISTINCT username) FROM auth_user")
+    users = fetch(migrated_postgres_url, "SELECT count(*), count(DISTINCT username) FROM auth_user")
     assert users == [(ROUNDS, ROUNDS)]

@@ -8,6 +8,7 @@ workers, the Celery worker and commands share one database and one snapshot dire
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -198,8 +199,8 @@ def triggers_on_orders(db: Database) -> list[str]:
 
 
 def freshness_story(env, url, tmp_path):
+    """On a database as `manage.py migrate` leaves it (tests/migrated.py)."""
     db = Database(url)
-    manage(env, "migrate", "-v0")
     python(env, "import django; django.setup(); from tests.analytics.story import build_story; build_story()")
     assert new_process_docs(env)["metrics"]["platform"]["gmv"] == "775.50"  # writes the first snapshot
     warm = Warm(env)
@@ -275,25 +276,26 @@ def freshness_story(env, url, tmp_path):
         warm.close()
 
 
-def test_every_kind_of_write_is_in_the_next_answer_on_sqlite(tmp_path):
+def test_every_kind_of_write_is_in_the_next_answer_on_sqlite(tmp_path, migrated_sqlite):
+    shutil.copy(migrated_sqlite, tmp_path / "db.sqlite3")
     url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     freshness_story(environment(tmp_path, url), url, tmp_path)
 
 
 @pytest.mark.postgres
-def test_every_kind_of_write_is_in_the_next_answer_on_postgresql(tmp_path, postgres_url):
-    freshness_story(environment(tmp_path, postgres_url), postgres_url, tmp_path)
+def test_every_kind_of_write_is_in_the_next_answer_on_postgresql(tmp_path, migrated_postgres_url):
+    freshness_story(environment(tmp_path, migrated_postgres_url), migrated_postgres_url, tmp_path)
 
 
 @pytest.mark.postgres
-def test_a_transaction_committing_a_lower_log_id_after_a_higher_one_is_absorbed(tmp_path, postgres_url):
+def test_a_transaction_committing_a_lower_log_id_after_a_higher_one_is_absorbed(tmp_path, migrated_postgres_url):
     """PostgreSQL hands out log ids at write time, not at commit: T1 writes first (lower id) and commits last.
     A store that read "ids above the highest seen" would never see T1."""
     import psycopg
 
+    postgres_url = migrated_postgres_url
     env = environment(tmp_path, postgres_url)
     db = Database(postgres_url)
-    manage(env, "migrate", "-v0")
     python(env, "import django; django.setup(); from tests.analytics.story import build_story; build_story()")
     warm = Warm(env)
     try:
@@ -330,11 +332,11 @@ def test_a_transaction_committing_a_lower_log_id_after_a_higher_one_is_absorbed(
 
 
 @pytest.mark.postgres
-def test_a_truncate_on_postgresql_is_everything_changed(tmp_path, postgres_url):
+def test_a_truncate_on_postgresql_is_everything_changed(tmp_path, migrated_postgres_url):
     """TRUNCATE fires no row triggers: its statement trigger logs one row-less entry, and every store reads
     the table again."""
+    postgres_url = migrated_postgres_url
     env = environment(tmp_path, postgres_url)
-    manage(env, "migrate", "-v0")
     python(env, "import django; django.setup(); from tests.analytics.story import build_story; build_story()")
     warm = Warm(env)
     try:

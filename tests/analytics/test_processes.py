@@ -3,6 +3,7 @@ process is used by the next, and a change made by a third (an import, a refund) 
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -57,7 +58,7 @@ def environment(tmp_path: Path, database_url: str) -> dict:
 
 
 def run_story(env, tmp_path):
-    manage(env, "migrate", "-v0")
+    """On a database as `manage.py migrate` leaves it (tests/migrated.py)."""
     manage(env, "shell", "-c", STORY)
     assert week_gmv(env) == "775.50"
     assert list((tmp_path / "var" / "analytics").glob("*/gen-*/orders.id.npy"))
@@ -72,10 +73,11 @@ def run_story(env, tmp_path):
     assert rates["groups"][0]["start"] == {"potential": 2, "new": 0, "core": 0, "dormant": 0}
 
 
-def test_commands_across_processes_on_sqlite(tmp_path):
+def test_commands_across_processes_on_sqlite(tmp_path, migrated_sqlite):
+    shutil.copy(migrated_sqlite, tmp_path / "db.sqlite3")
     run_story(environment(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite3'}"), tmp_path)
 
 
 @pytest.mark.postgres
-def test_commands_across_processes_on_postgresql(tmp_path, postgres_url):
-    run_story(environment(tmp_path, postgres_url), tmp_path)
+def test_commands_across_processes_on_postgresql(tmp_path, migrated_postgres_url):
+    run_story(environment(tmp_path, migrated_postgres_url), tmp_path)

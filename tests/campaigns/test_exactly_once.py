@@ -6,7 +6,6 @@ import sys
 import time
 from collections import Counter
 
-import psycopg
 import pytest
 
 from .realparts import ROOT, fetch, manage, seed_due_reminders, spawn
@@ -14,29 +13,10 @@ from .realparts import ROOT, fetch, manage, seed_due_reminders, spawn
 pytestmark = [pytest.mark.postgres]
 
 
-@pytest.fixture(scope="module")
-def migrated_template(postgres_server):
-    """One database migrated by the real `migrate`; each test gets a copy (CREATE DATABASE … TEMPLATE)."""
-    deadline = time.monotonic() + 30
-    while True:  # PostgreSQL listens before it accepts connections
-        try:
-            url = postgres_server.create_database("campaigns_template")
-            break
-        except psycopg.OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-    manage(url, "migrate", "--no-input")
-    return "campaigns_template"
-
-
 @pytest.fixture
-def pg(postgres_server, migrated_template, request):
-    name = "t_" + "".join(ch if ch.isalnum() else "_" for ch in request.node.name.lower())[:50]
-    with psycopg.connect(postgres_server.url(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}"')
-    return postgres_server.url(name)
+def pg(migrated_postgres_url):
+    """A fresh database as the real `migrate` leaves it (a copy of the session's migrated template)."""
+    return migrated_postgres_url
 
 
 def read_ids(path) -> list[int]:

@@ -38,8 +38,8 @@ def query(url: str, sql: str, *params):
         return conn.execute(sql, params).fetchall()
 
 
-def test_import_commands_on_postgresql(postgres_url, tmp_path):
-    assert manage(postgres_url, tmp_path, "migrate", "-v0").returncode == 0
+def test_import_commands_on_postgresql(migrated_postgres_url, tmp_path):
+    postgres_url = migrated_postgres_url
     data = generate_dataset(members=300, orders=3000, groups=6, weeks=4, seed=3)
     data.members["tags"] = ""  # no codebook in this database
     paths = write_dataset(data, tmp_path / "data")

@@ -49,14 +49,15 @@ except ValidationError as error:
 """
 
 
-def test_next_week_clicked_at_once_adds_one_campaign(postgres_url, tmp_path):
-    manage(postgres_url, "migrate", "--no-input")
-    manage(postgres_url, "shell", "-c", SEED)
+def test_next_week_clicked_at_once_adds_one_campaign(migrated_postgres_url, tmp_path):
+    manage(migrated_postgres_url, "shell", "-c", SEED)
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
     go = tmp_path / "go"
     reports = [tmp_path / f"op{n}.txt" for n in range(OPERATORS)]
-    workers = [spawn(postgres_url, str(script), str(go), str(report), PYTHONPATH=str(ROOT)) for report in reports]
+    workers = [
+        spawn(migrated_postgres_url, str(script), str(go), str(report), PYTHONPATH=str(ROOT)) for report in reports
+    ]
     deadline = time.monotonic() + 120
     while len(list(tmp_path.glob("op*.txt.ready"))) < OPERATORS:
         assert time.monotonic() < deadline, [w.poll() for w in workers]
@@ -68,10 +69,10 @@ def test_next_week_clicked_at_once_adds_one_campaign(postgres_url, tmp_path):
     assert outcomes[0] == "added VIP-20261119"
     # The others were told it was just added (and by its name), not given a second week.
     assert all(outcome.startswith("refused") and "第3期" in outcome for outcome in outcomes[1:]), outcomes
-    rows = fetch(postgres_url, "SELECT code, name FROM campaigns_campaign ORDER BY starts_at")
+    rows = fetch(migrated_postgres_url, "SELECT code, name FROM campaigns_campaign ORDER BY starts_at")
     assert [code for code, _name in rows] == ["VIP-20261105", "VIP-20261112", "VIP-20261119"]
     assert rows[-1][1].startswith("VIP会员特供日 第3期")
-    items = fetch(postgres_url, "SELECT count(*) FROM campaigns_campaignitem i JOIN campaigns_campaign c"
-                                " ON c.id = i.campaign_id WHERE c.code = 'VIP-20261119'")  # fmt: skip
+    items = fetch(migrated_postgres_url, "SELECT count(*) FROM campaigns_campaignitem i JOIN campaigns_campaign c"
+                                         " ON c.id = i.campaign_id WHERE c.code = 'VIP-20261119'")  # fmt: skip
     assert items == [(1,)]
-    assert fetch(postgres_url, "SELECT weeks FROM campaigns_campaignseries") == [(3,)]
+    assert fetch(migrated_postgres_url, "SELECT weeks FROM campaigns_campaignseries") == [(3,)]

@@ -45,13 +45,12 @@ violation_record(
 """
 
 
-def test_violations_recorded_at_once_are_numbered_and_make_one_removal(postgres_url, tmp_path):
-    manage(postgres_url, "migrate", "--no-input")
-    manage(postgres_url, "shell", "-c", SEED)
+def test_violations_recorded_at_once_are_numbered_and_make_one_removal(migrated_postgres_url, tmp_path):
+    manage(migrated_postgres_url, "shell", "-c", SEED)
     go = tmp_path / "go"
     workers = [
         spawn(
-            postgres_url,
+            migrated_postgres_url,
             str(ROOT / "manage.py"),
             "shell",
             "-c",
@@ -70,13 +69,13 @@ def test_violations_recorded_at_once_are_numbered_and_make_one_removal(postgres_
     codes = [worker.wait(timeout=120) for worker in workers]
     assert codes == [0] * RECORDERS, [(tmp_path / f"worker{n}.log").read_text() for n in range(RECORDERS)]
 
-    numbers = fetch(postgres_url, "SELECT number FROM community_violation ORDER BY number")
+    numbers = fetch(migrated_postgres_url, "SELECT number FROM community_violation ORDER BY number")
     assert [n for (n,) in numbers] == list(range(1, RECORDERS + 1))
-    assert fetch(postgres_url, "SELECT strikes FROM members_membership") == [(RECORDERS,)]
+    assert fetch(migrated_postgres_url, "SELECT strikes FROM members_membership") == [(RECORDERS,)]
     reminders = fetch(
-        postgres_url,
+        migrated_postgres_url,
         "SELECT r.title, u.username FROM campaigns_reminder r JOIN auth_user u ON u.id = r.assignee_id"
         " WHERE r.key LIKE 'community:removal:%%'",
     )
     assert reminders == [("移出群成员：张建国（2 次违规：发短视频）", "owner")]
-    assert fetch(postgres_url, "SELECT count(*) FROM community_removal") == [(1,)]
+    assert fetch(migrated_postgres_url, "SELECT count(*) FROM community_removal") == [(1,)]

@@ -48,34 +48,6 @@ def project_env(var_dir: Path, database_url: str, **extra: str) -> dict[str, str
     return env
 
 
-_MIGRATED: dict[str, Path] = {}
-
-
-def migrated_sqlite_file(tmp_path_factory) -> Path:
-    """A SQLite file migrated once per test session by a real `manage.py migrate`; callers copy it.
-
-    Shared with the bin/demo test (tests/communityops/test_scripts.py): migrating takes the longest part
-    of a process start-up on a busy machine."""
-    if "path" not in _MIGRATED:
-        var_dir = tmp_path_factory.mktemp("migrated")
-        path = var_dir / "communityops.sqlite3"
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
-            cwd=ROOT,
-            env=project_env(var_dir, f"sqlite:///{path}"),
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
-        _MIGRATED["path"] = path
-    return _MIGRATED["path"]
-
-
-@pytest.fixture
-def migrated_sqlite(tmp_path_factory) -> Path:
-    return migrated_sqlite_file(tmp_path_factory)
-
-
 @pytest.fixture
 def var_dir(tmp_path, migrated_sqlite) -> Path:
     shutil.copy(migrated_sqlite, tmp_path / "communityops.sqlite3")

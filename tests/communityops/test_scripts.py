@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.communityops.test_celery import migrated_sqlite_file
 from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,12 +69,12 @@ def log_in(base_url: str, username: str, password: str) -> tuple[int, str]:
         return response.status, response.url
 
 
-def test_demo_serves_with_worker_and_beat_and_stops_everything_on_ctrl_c(tmp_path, tmp_path_factory):
+def test_demo_serves_with_worker_and_beat_and_stops_everything_on_ctrl_c(tmp_path, migrated_sqlite):
     port = free_port()
     output = tmp_path / "demo.out"
     # An already migrated database (bin/demo still runs migrate; a fresh clone's first run is slower).
     (tmp_path / "var").mkdir()
-    shutil.copy(migrated_sqlite_file(tmp_path_factory), tmp_path / "var" / "communityops.sqlite3")
+    shutil.copy(migrated_sqlite, tmp_path / "var" / "communityops.sqlite3")
     env = clean_env(PORT=str(port), COMMUNITYOPS_VAR_DIR=str(tmp_path / "var"), WEB_CONCURRENCY="1")
     with open(output, "w") as out:
         demo = subprocess.Popen(

@@ -18,7 +18,6 @@ import pytest
 from celery import Celery
 
 from communityops.watchdog import STALLED, WorkerWatch, verdict
-from tests.communityops.test_celery import migrated_sqlite_file
 from tests.communityops.test_scripts import clean_env, process_groups
 from tests.servers import free_port
 
@@ -152,10 +151,10 @@ def wait_for(predicate, *, timeout: float, what: str, output: Path):
     return result
 
 
-def test_demo_restarts_a_worker_whose_pool_was_killed_and_tasks_run_again(tmp_path, tmp_path_factory):
+def test_demo_restarts_a_worker_whose_pool_was_killed_and_tasks_run_again(tmp_path, migrated_sqlite):
     var = tmp_path / "var"
     var.mkdir()
-    shutil.copy(migrated_sqlite_file(tmp_path_factory), var / "communityops.sqlite3")
+    shutil.copy(migrated_sqlite, var / "communityops.sqlite3")
     output = tmp_path / "demo.out"
     env = clean_env(
         PORT=str(free_port()),

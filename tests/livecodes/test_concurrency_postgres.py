@@ -51,7 +51,6 @@ report.write_text(json.dumps(shown))
 
 
 def _race(postgres_url, tmp_path, **extra) -> list:
-    manage(postgres_url, "migrate", "--no-input", **extra)
     manage(postgres_url, "shell", "-c", SEED, **extra)
     go = tmp_path / "go"
     reports = [tmp_path / f"w{n}.json" for n in range(WORKERS)]
@@ -86,28 +85,30 @@ def _check(shown: list) -> None:
     assert shown.count(None) == WORKERS * SCANS_EACH - sum(ROOM.values())
 
 
-def test_scans_at_once_on_the_database_path_never_overfill(postgres_url, tmp_path):
-    shown = _race(postgres_url, tmp_path, LIVECODE_REDIS_URL="")
+def test_scans_at_once_on_the_database_path_never_overfill(migrated_postgres_url, tmp_path):
+    shown = _race(migrated_postgres_url, tmp_path, LIVECODE_REDIS_URL="")
     _check(shown)
-    holds = dict(fetch(postgres_url, "SELECT g.code, count(*) FROM livecodes_scanhold h JOIN members_group g"
-                                     " ON g.id = h.group_id GROUP BY g.code"))  # fmt: skip
+    holds = dict(fetch(migrated_postgres_url, "SELECT g.code, count(*) FROM livecodes_scanhold h JOIN members_group g"
+                                              " ON g.id = h.group_id GROUP BY g.code"))  # fmt: skip
     assert holds == {"A": 5, "B": 3}
-    counted = fetch(postgres_url, "SELECT (SELECT sum(scans) FROM livecodes_qrimage),"
-                                  " (SELECT sum(unavailable_scans) FROM livecodes_livecode)")[0]  # fmt: skip
+    counted = fetch(migrated_postgres_url, "SELECT (SELECT sum(scans) FROM livecodes_qrimage),"
+                                           " (SELECT sum(unavailable_scans) FROM livecodes_livecode)")[0]  # fmt: skip
     assert sum(counted) == WORKERS * SCANS_EACH
 
 
 @pytest.mark.redis
-def test_scans_at_once_on_the_redis_path_never_overfill_and_are_all_counted(postgres_url, tmp_path, redis_server):
+def test_scans_at_once_on_the_redis_path_never_overfill_and_are_all_counted(
+    migrated_postgres_url, tmp_path, redis_server
+):
     import redis
 
     redis.Redis.from_url(redis_server.url).flushdb()
-    shown = _race(postgres_url, tmp_path, LIVECODE_REDIS_URL=redis_server.url)
+    shown = _race(migrated_postgres_url, tmp_path, LIVECODE_REDIS_URL=redis_server.url)
     _check(shown)
-    assert fetch(postgres_url, "SELECT count(*) FROM livecodes_scanhold")[0][0] == 0
-    manage(postgres_url, "shell", "-c", "from livecodes.counting import scans_flush; scans_flush()",
+    assert fetch(migrated_postgres_url, "SELECT count(*) FROM livecodes_scanhold")[0][0] == 0
+    manage(migrated_postgres_url, "shell", "-c", "from livecodes.counting import scans_flush; scans_flush()",
            LIVECODE_REDIS_URL=redis_server.url)  # fmt: skip
-    counted = fetch(postgres_url, "SELECT (SELECT sum(scans) FROM livecodes_qrimage),"
-                                  " (SELECT sum(unavailable_scans) FROM livecodes_livecode)")[0]  # fmt: skip
+    counted = fetch(migrated_postgres_url, "SELECT (SELECT sum(scans) FROM livecodes_qrimage),"
+                                           " (SELECT sum(unavailable_scans) FROM livecodes_livecode)")[0]  # fmt: skip
     assert sum(counted) == WORKERS * SCANS_EACH
     redis.Redis.from_url(redis_server.url).flushdb()

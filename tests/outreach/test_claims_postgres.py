@@ -39,14 +39,13 @@ for split in ("shared", "round_robin"):
 
 
 @pytest.mark.parametrize("split", ["shared", "round_robin"])
-def test_agents_claiming_at_once_never_share_a_task(postgres_url, tmp_path, split):
-    manage(postgres_url, "migrate", "--no-input")
-    manage(postgres_url, "shell", "-c", SEED)
+def test_agents_claiming_at_once_never_share_a_task(migrated_postgres_url, tmp_path, split):
+    manage(migrated_postgres_url, "shell", "-c", SEED)
     go = tmp_path / "go"
     reports = [tmp_path / f"agent{n}.json" for n in range(AGENTS)]
     workers = [
         spawn(
-            postgres_url,
+            migrated_postgres_url,
             str(ROOT / "bench" / "outreach.py"),
             "--claim-worker",
             f"agent{n}",
@@ -73,7 +72,7 @@ def test_agents_claiming_at_once_never_share_a_task(postgres_url, tmp_path, spli
     if split == "shared":
         assert all(claimed), "every agent took part in the race"
     per_task = fetch(
-        postgres_url,
+        migrated_postgres_url,
         "SELECT count(*), count(DISTINCT a.task_id), count(DISTINCT (a.task_id, a.agent_id))"
         " FROM outreach_callattempt a JOIN outreach_calltask t ON t.id = a.task_id"
         " JOIN outreach_calllist l ON l.id = t.call_list_id"
@@ -81,7 +80,7 @@ def test_agents_claiming_at_once_never_share_a_task(postgres_url, tmp_path, spli
     )
     assert per_task == [(MEMBERS, MEMBERS, MEMBERS)]
     mismatched = fetch(
-        postgres_url,
+        migrated_postgres_url,
         "SELECT count(*) FROM outreach_callattempt a JOIN outreach_calltask t ON t.id = a.task_id"
         " WHERE a.agent_id <> t.agent_id",
     )
@@ -138,18 +137,15 @@ def claim_order(database_url: str) -> dict:
     return json.loads(done.stdout.split("ORDER ", 1)[1])
 
 
-def test_both_databases_hand_out_the_same_queue_order(postgres_url, tmp_path, tmp_path_factory):
+def test_both_databases_hand_out_the_same_queue_order(migrated_postgres_url, tmp_path, migrated_sqlite):
     """PostgreSQL claims with its own hand-written SQL, SQLite through the ORM's queues: the same order on both.
     Due call-backs oldest first whatever the list; then list by list by due date, the shared queue and the
     agent's own tasks by expected value; never another agent's task, a closed list's, or a future call-back."""
-    from tests.communityops.test_celery import migrated_sqlite_file
-
     sqlite = tmp_path / "claims.sqlite3"
-    sqlite.write_bytes(migrated_sqlite_file(tmp_path_factory).read_bytes())
-    manage(postgres_url, "migrate", "--no-input")
+    sqlite.write_bytes(migrated_sqlite.read_bytes())
     expected = {
         "order": ["callback-old", "callback-new", "soon-7", "soon-1", "later-9", "later-5"],
         "soon_while_calling_in_later": "callback-new",
     }
     assert claim_order(f"sqlite:///{sqlite}") == expected
-    assert claim_order(postgres_url) == expected
+    assert claim_order(migrated_postgres_url) == expected

@@ -41,8 +41,7 @@ def manage(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_summary_and_command_on_postgresql(postgres_url, tmp_path):
-    assert manage(postgres_url, tmp_path, "migrate", "-v0").returncode == 0
+def test_summary_and_command_on_postgresql(migrated_postgres_url, tmp_path):
     # Local times (+08:00); the second order of a's March 1st is 15:30 UTC, the third 16:30 UTC on March 1st
     # but March 2nd in Shanghai.
     orders = [
@@ -57,7 +56,7 @@ def test_summary_and_command_on_postgresql(postgres_url, tmp_path):
         ("c", "2026-05-01 12:00+08", "20.00", "paid"),
         ("c", "2026-06-01 12:00+08", "30.00", "paid"),
     ]
-    with psycopg.connect(postgres_url) as conn:
+    with psycopg.connect(migrated_postgres_url) as conn:
         ids = {}
         for name in ("a", "b", "c"):
             ids[name] = conn.execute(
@@ -72,7 +71,7 @@ def test_summary_and_command_on_postgresql(postgres_url, tmp_path):
                 " campaign_is_explicit, updated_at) VALUES (%s, %s, %s, %s, %s, false, false, now())",
                 [f"O{n}", ids[who], placed, amount, status],
             )
-    done = manage(postgres_url, tmp_path, "shell", "-c", SUMMARY)
+    done = manage(migrated_postgres_url, tmp_path, "shell", "-c", SUMMARY)
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout.strip().splitlines()[-1])  # the shell may say what it imported first
     assert summary == {
@@ -83,14 +82,14 @@ def test_summary_and_command_on_postgresql(postgres_url, tmp_path):
         "recent_orders": [2, 1, 2],
         "recent_cents": [34000, 8000, 5000],
     }
-    done = manage(postgres_url, tmp_path, "expected_value", "--calibration-end", "2026-06-30", "--format", "json",
-                  "--store")  # fmt: skip
+    done = manage(migrated_postgres_url, tmp_path, "expected_value", "--calibration-end", "2026-06-30",
+                  "--format", "json", "--store")  # fmt: skip
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     assert sorted(m["external_id"] for m in doc["members"]) == ["M-a", "M-b", "M-c"]
     assert all(doc[k] > 0 for k in ("r", "alpha", "a", "b"))
     stored = dict(
-        psycopg.connect(postgres_url)
+        psycopg.connect(migrated_postgres_url)
         .execute(
             "SELECT m.external_id, v.expected_value::text FROM outreach_membervalue v"
             " JOIN members_member m ON m.id = v.member_id"
@@ -98,6 +97,8 @@ def test_summary_and_command_on_postgresql(postgres_url, tmp_path):
         .fetchall()
     )
     assert stored == {m["external_id"]: m["expected_value"] for m in doc["members"]}
-    bad = manage(postgres_url, tmp_path, "expected_value", "--calibration-end", "2020-01-01", "--format", "json")
+    bad = manage(
+        migrated_postgres_url, tmp_path, "expected_value", "--calibration-end", "2020-01-01", "--format", "json"
+    )
     assert bad.returncode == 1
     assert "no counting orders" in bad.stderr
