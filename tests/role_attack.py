@@ -35,6 +35,17 @@ def post_with_token(client: Client, url: str, data: dict | None = None):
     return client.post(url, {**(data or {}), "csrfmiddlewaretoken": client.cookies["csrftoken"].value})
 
 
+def assert_posts_refused(client: Client, posts: list[tuple[str, str, dict]]) -> None:
+    """Each (name, url, data) posted with the client's own token is refused by the access check (403, not the
+    CSRF page) and changes nothing."""
+    for name, url, data in posts:
+        before = database_state()
+        response = post_with_token(client, url, data)
+        assert response.status_code == 403, name
+        assert "CSRF" not in response.content.decode(), name  # refused by the access check, token accepted
+        assert database_state() == before, name
+
+
 PATH_ARGUMENTS = {"int": "1", "slug": "vip", "str": "x", "path": "x"}
 
 
