@@ -148,7 +148,7 @@ def test_browser_campaign_pages_render(browser, live_server, operator_world, art
             response = page.goto(live_server.url + reverse(name, args=args))
             assert response.status == 200, name
             if name == "campaigns:campaign-live":
-                page.wait_for_function("document.querySelector('.co-live-chart canvas') !== null")
+                page.locator(".co-live-chart canvas").first.wait_for(state="attached", timeout=TIMEOUT_MS)
                 assert "tell the supplier to restock" in page.content() or "补货" in page.content()
             page.screenshot(path=str(artifacts / f"{shot}.png"), full_page=True)
         # A refused publish lists its reasons.

@@ -5,6 +5,7 @@ the announcement to copy, and the nickname check go to the browser artifacts."""
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from campaigns.delivery import reminders_sweep
 from campaigns.models import Reminder
@@ -57,9 +58,7 @@ def test_browser_two_strikes_reach_the_owners_inbox_and_done_removes_the_member(
         assert announcement.startswith("【成都VIP会员特供群①群规】\n1. 群昵称请改为“地区-店名”")
         assert "2. 不发短视频（2 次违规移出）" in announcement
         page.locator("[data-testid=copy-announcement]").click()
-        page.wait_for_function(
-            "document.querySelector('[data-testid=copy-announcement]').textContent.includes('已复制')"
-        )
+        expect(page.locator("[data-testid=copy-announcement]")).to_contain_text("已复制", timeout=TIMEOUT_MS)
         page.screenshot(path=str(artifacts / "community-rules-announcement.png"), full_page=True)
 
         page.goto(live_server.url + reverse("community:nickname-check", args=[group.pk]))

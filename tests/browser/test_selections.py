@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from core.roles import Role
 from members.models import SavedSelection
@@ -54,13 +55,13 @@ def test_browser_operator_saves_and_reopens_a_segment_selection(browser, live_se
             page.select_option("#id_group", vip)
         with page.expect_response(lambda r: "segment=dormant" in r.url):
             page.select_option("#id_segment", "dormant")
-        page.wait_for_function("document.querySelector('[data-testid=result-count]').dataset.count === '2'")
+        expect(page.locator("[data-testid=result-count]")).to_have_attribute("data-count", "2", timeout=TIMEOUT_MS)
         # The member's segment in each of their groups is on the row, in Chinese.
         assert "成都VIP1 · 沉睡客户" in " ".join(page.inner_text("[data-testid=member-table]").split())
         with page.expect_response(lambda r: "min_purchase=5000" in r.url):
             page.fill("#id_min_purchase", "5000")
             page.press("#id_min_purchase", "Tab")
-        page.wait_for_function("document.querySelector('[data-testid=result-count]').dataset.count === '1'")
+        expect(page.locator("[data-testid=result-count]")).to_have_attribute("data-count", "1", timeout=TIMEOUT_MS)
         assert "沉睡大客户" in page.inner_text("[data-testid=member-table]")
 
         # Name the filter and save it (the name box sits outside the results each filter change replaces).

@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from core.roles import Role
 from tests.conftest import PASSWORD, make_user
@@ -119,7 +120,7 @@ def test_browser_role_logs_in_and_opens_its_pages(browser, live_server, world, r
         assert_phone_shown_right(page.content(), sees_full, "members list")
         with page.expect_response(lambda r: "q=" in r.url and r.request.headers.get("hx-request") == "true"):
             page.fill("#id_q", "赵敏")
-        page.wait_for_function("document.querySelector('[data-testid=result-count]').dataset.count === '1'")
+        expect(page.locator("[data-testid=result-count]")).to_have_attribute("data-count", "1", timeout=TIMEOUT_MS)
         assert "q=" in page.url  # the filters are in the address bar: bookmarkable
         results = page.inner_html("[data-testid=member-results]")
         assert "赵敏" in results
