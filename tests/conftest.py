@@ -122,6 +122,14 @@ def migrated_sqlite(tmp_path_factory):
     return migrated_sqlite_file(tmp_path_factory)
 
 
+@pytest.fixture
+def collected_static(tmp_path_factory):
+    """The run's var/staticfiles/ collected by a real `manage.py collectstatic`: copy it, never write to it."""
+    from tests.migrated import collected_static_dir
+
+    return collected_static_dir(tmp_path_factory)
+
+
 @pytest.fixture(scope="session")
 def redis_server():
     from tests.servers import RedisServer

@@ -69,12 +69,14 @@ def log_in(base_url: str, username: str, password: str) -> tuple[int, str]:
         return response.status, response.url
 
 
-def test_demo_serves_with_worker_and_beat_and_stops_everything_on_ctrl_c(tmp_path, migrated_sqlite):
+def test_demo_serves_with_worker_and_beat_and_stops_everything_on_ctrl_c(tmp_path, migrated_sqlite, collected_static):
     port = free_port()
     output = tmp_path / "demo.out"
-    # An already migrated database (bin/demo still runs migrate; a fresh clone's first run is slower).
+    # An already migrated database and collected static files, as a demo started before leaves them (bin/demo
+    # still runs migrate and collectstatic; a fresh clone's first run is slower).
     (tmp_path / "var").mkdir()
     shutil.copy(migrated_sqlite, tmp_path / "var" / "communityops.sqlite3")
+    shutil.copytree(collected_static, tmp_path / "var" / "staticfiles")
     env = clean_env(PORT=str(port), COMMUNITYOPS_VAR_DIR=str(tmp_path / "var"), WEB_CONCURRENCY="1")
     with open(output, "w") as out:
         demo = subprocess.Popen(

@@ -151,10 +151,11 @@ def wait_for(predicate, *, timeout: float, what: str, output: Path):
     return result
 
 
-def test_demo_restarts_a_worker_whose_pool_was_killed_and_tasks_run_again(tmp_path, migrated_sqlite):
+def test_demo_restarts_a_worker_whose_pool_was_killed_and_tasks_run_again(tmp_path, migrated_sqlite, collected_static):
     var = tmp_path / "var"
     var.mkdir()
-    shutil.copy(migrated_sqlite, var / "communityops.sqlite3")
+    shutil.copy(migrated_sqlite, var / "communityops.sqlite3")  # as a demo started before leaves them
+    shutil.copytree(collected_static, var / "staticfiles")
     output = tmp_path / "demo.out"
     env = clean_env(
         PORT=str(free_port()),
