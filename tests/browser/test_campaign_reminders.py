@@ -42,9 +42,11 @@ def operator_world():
     operator = make_user("yun", Role.OPERATOR, first_name="云", last_name="李")
     group = GroupFactory(name="四川VIP1群", owner=operator)
     other = GroupFactory(name="四川VIP2群", owner=operator)
-    # Next Thursday 10:00–22:00: the warm-up's Wednesday steps are all still ahead.
+    # A Thursday 10:00–22:00 after tomorrow: the warm-up's Wednesday steps are all still ahead (on a Wednesday,
+    # tomorrow's campaign has today's 10:00 red packet behind it).
     today = timezone.localdate()
-    thursday = today + dt.timedelta(days=(3 - today.weekday()) % 7 or 7)
+    days = (3 - today.weekday()) % 7
+    thursday = today + dt.timedelta(days=days if days >= 2 else days + 7)
     tz = timezone.get_current_timezone()
     starts_at = dt.datetime.combine(thursday, dt.time(10), tzinfo=tz)
     campaign = CampaignFactory(name="VIP周四特惠", code="VIP-THU", groups=[group, other], starts_at=starts_at,
