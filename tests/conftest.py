@@ -1,3 +1,6 @@
+import os
+import tempfile
+
 import django.test
 import pytest
 from django.contrib.auth.models import Group as AuthGroup
@@ -7,6 +10,12 @@ from django.http import HttpRequest
 from core.roles import Role
 
 PASSWORD = "correct-horse-battery"
+
+# The tests start a few hundred Python processes (manage.py, celery, gunicorn, bin/demo). Where the shell says not
+# to write bytecode (PYTHONDONTWRITEBYTECODE, as CI's does), each of them compiled the project again, 2-3 s of CPU
+# apiece: they share a bytecode cache outside the tree instead, which leaves the tree as clean as the shell wants.
+if os.environ.pop("PYTHONDONTWRITEBYTECODE", None):
+    os.environ.setdefault("PYTHONPYCACHEPREFIX", os.path.join(tempfile.gettempdir(), "communityops-pycache"))
 
 
 class Client(django.test.Client):
@@ -120,6 +129,14 @@ def migrated_sqlite(tmp_path_factory):
     from tests.migrated import migrated_sqlite_file
 
     return migrated_sqlite_file(tmp_path_factory)
+
+
+@pytest.fixture
+def collected_static(tmp_path_factory):
+    """The run's var/staticfiles/ collected by a real `manage.py collectstatic`: copy it, never write to it."""
+    from tests.migrated import collected_static_dir
+
+    return collected_static_dir(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

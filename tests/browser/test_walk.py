@@ -9,7 +9,9 @@ visible text (`{name}`, `{{`, `{%`), an English word outside ALLOWED_WORDS while
 page wider than the phone at 390 px. Every page's screenshot at both sizes goes to the browser artifacts
 (walk/<role>/<page>-<width>.png), failing or not.
 
-One browser for the whole module; each role logs in once and its phone context reuses the login's cookies.
+One browser for the whole module; each role logs in once and its phone context reuses the login's cookies. The
+demo is loaded once for the module and served by a live server of the module's own (see `demo_site`); each
+role's walk runs in a transaction rolled back at its end, so every role walks the demo as loaded.
 """
 
 from __future__ import annotations
@@ -22,14 +24,19 @@ from urllib.parse import urlparse
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.urls import reverse
+from pytest_django.live_server_helper import LiveServer
 
 from communityops.navigation import admin_menu_for, menu_for
 from core.roles import Role
 from demo import loader as demo_loader
 from demo.story import DEMO_USERS
+from tests.browser.conftest import replay_data_migrations
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Each walk in a transaction rolled back when it ends (the live server shares the test's connection to the in-memory
+# test database): what one role's walk writes (its login, say) is gone before the next role's.
+pytestmark = pytest.mark.django_db
 
 TIMEOUT_MS = 20_000
 DESKTOP = {"width": 1440, "height": 900}
@@ -174,10 +181,34 @@ def settle(page):
 
 
 @pytest.fixture
-def demo_world():
-    started = time.perf_counter()
-    demo_loader.demo_load(log=lambda line: None)
-    return {"load_seconds": time.perf_counter() - started}
+def roles():
+    """Not the browser tests' own (a transactional database per test, emptied after each): `demo_site` gives the
+    walks their data."""
+
+
+@pytest.fixture(scope="module")
+def demo_site(django_db_setup, django_db_blocker):
+    """The demo loaded and committed once for the module, and a live server of the module's own serving it.
+
+    pytest-django's `live_server` comes with a transactional database per test, which empties the tables after
+    each, so each role loaded the demo again. Here the database is the module's until its last walk ends; then it
+    is emptied and the data migrations' rows are put back, as the browser tests leave it (tests/browser/conftest.py).
+    """
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)  # whatever the tests before left
+        replay_data_migrations()
+        started = time.perf_counter()
+        demo_loader.demo_load(log=lambda line: None)
+        load_seconds = time.perf_counter() - started
+        server = LiveServer("localhost")
+        server._live_server_modified_settings.enable()  # what pytest-django does around each live_server test
+        try:
+            yield {"url": server.url, "load_seconds": load_seconds}
+        finally:
+            server._live_server_modified_settings.disable()
+            server.stop()
+            call_command("flush", interactive=False, verbosity=0)
+            replay_data_migrations()
 
 
 def walk_role(browser, base: str, role: str, artifacts) -> tuple[Walk, list[str]]:
@@ -251,12 +282,12 @@ EXPECTED_DETAILS = {
 
 
 @pytest.mark.parametrize("role", [Role.OPERATOR, Role.AGENT, Role.MANAGER, Role.ADMIN])
-def test_browser_walk_every_page_of_the_role(browser, live_server, demo_world, artifacts, role):
+def test_browser_walk_every_page_of_the_role(browser, demo_site, artifacts, role):
     started = time.perf_counter()
-    walk, visited = walk_role(browser, live_server.url, role, artifacts)
+    walk, visited = walk_role(browser, demo_site["url"], role, artifacts)
     print(
         f"\n{role}: {len(visited)} pages × 2 sizes in {time.perf_counter() - started:.1f}s "
-        f"(demo loaded in {demo_world['load_seconds']:.1f}s): {' '.join(visited)}"
+        f"(demo loaded in {demo_site['load_seconds']:.1f}s): {' '.join(visited)}"
     )
     for pattern in EXPECTED_DETAILS[role]:
         assert any(re.match(rf"^{pattern}$", path) for path in visited), f"{role} reached no page like {pattern}"

@@ -1,21 +1,18 @@
-"""The README's commands: bin/demo starts web, worker and beat and stops them all on Ctrl-C; bin/test's
-system-package step installs exactly what is missing; CI runs bin/test."""
+"""The README's commands: bin/demo refuses a port already taken; bin/test's system-package step installs exactly
+what is missing; CI runs bin/test. (bin/demo serving with web, worker and beat, restarting a stalled worker and
+stopping them all on Ctrl-C is one start of it, in tests/communityops/test_worker_watchdog.py.)"""
 
 import http.cookiejar
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
-
-from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_ONLY_VARIABLES = (
@@ -67,70 +64,6 @@ def log_in(base_url: str, username: str, password: str) -> tuple[int, str]:
     request = urllib.request.Request(login_url, data=form.encode(), headers={"Referer": login_url})
     with opener.open(request, timeout=30) as response:
         return response.status, response.url
-
-
-def test_demo_serves_with_worker_and_beat_and_stops_everything_on_ctrl_c(tmp_path, migrated_sqlite):
-    port = free_port()
-    output = tmp_path / "demo.out"
-    # An already migrated database (bin/demo still runs migrate; a fresh clone's first run is slower).
-    (tmp_path / "var").mkdir()
-    shutil.copy(migrated_sqlite, tmp_path / "var" / "communityops.sqlite3")
-    env = clean_env(PORT=str(port), COMMUNITYOPS_VAR_DIR=str(tmp_path / "var"), WEB_CONCURRENCY="1")
-    with open(output, "w") as out:
-        demo = subprocess.Popen(
-            ["bin/demo", "--no-setup"],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            # A shell that starts with SIGINT ignored (a background job's child) cannot trap it; Ctrl-C in
-            # a terminal never reaches such a process anyway, so give bin/demo the terminal's default.
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-        )
-    pgids: list[int] = []
-    try:
-        deadline = time.monotonic() + 300
-        while "Press Ctrl-C to stop" not in output.read_text():
-            assert demo.poll() is None, f"bin/demo exited ({demo.returncode}):\n{output.read_text()[-4000:]}"
-            assert time.monotonic() < deadline, f"bin/demo not ready after 300 s:\n{output.read_text()[-4000:]}"
-            time.sleep(0.5)
-        text = output.read_text()
-        pgids = [int(pid) for pid in re.search(r"pids: web=(\d+) worker=(\d+) beat=(\d+)", text).groups()]
-        base_url = f"http://127.0.0.1:{port}/"
-        assert base_url in text
-        for login in ("yunying     yunying123", "kefu        kefu123", "jingli      jingli123", "admin       admin123"):
-            assert login in text
-
-        # The login page answers, and a login works over plain HTTP (no secure-only cookies, no redirect).
-        with urllib.request.urlopen(base_url + "accounts/login/", timeout=30) as response:
-            assert response.status == 200
-        status, landed = log_in(base_url, "yunying", "yunying123")
-        assert status == 200
-        assert "/accounts/login/" not in landed
-
-        logs = tmp_path / "var" / "log"
-        worker_log = (logs / "worker.log").read_text()
-        assert "ready." in worker_log
-        assert re.search(r"Task communityops\.tasks\.ping\[.*\] succeeded", worker_log)
-        assert "beat: Starting..." in (logs / "beat.log").read_text()
-        groups = process_groups()
-        assert all(pgid in groups for pgid in pgids)
-        assert len(groups[pgids[1]]) >= 2  # the worker and its pool
-
-        demo.send_signal(signal.SIGINT)  # Ctrl-C
-        assert demo.wait(timeout=60) == 130
-        assert "Stopped" in output.read_text()
-        remaining = process_groups()
-        assert [pgid for pgid in pgids if pgid in remaining] == []
-    finally:
-        for pgid in [demo.pid, *pgids]:
-            try:
-                os.killpg(pgid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        demo.wait(timeout=30)
 
 
 def test_demo_refuses_a_taken_port_before_touching_logs_or_the_broker(tmp_path):

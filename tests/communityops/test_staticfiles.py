@@ -91,3 +91,17 @@ def test_a_damaged_or_missing_copy_is_made_again(collect):
     found = copies(root, "lib.js")
     assert len(found) == 4, sorted(found)
     assert set(found.values()) == {LIB.encode()}
+
+
+def test_the_same_bytes_under_two_names_are_compressed_once():
+    from communityops.staticfiles import FreshCopiesCompressor
+
+    compressor = FreshCopiesCompressor(quiet=True)
+    for compress, decompress in (
+        (compressor.compress_brotli, brotli.decompress),
+        (compressor.compress_gzip, gzip.decompress),
+    ):
+        first = compress(APP.encode())
+        assert compress(APP.encode()) is first  # the result kept, not compressed again
+        assert decompress(first) == APP.encode()
+        assert decompress(compress(LIB.encode())) == LIB.encode()

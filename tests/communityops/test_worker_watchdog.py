@@ -2,7 +2,8 @@
 
 On the filesystem broker one pool process killed by SIGKILL (the out-of-memory killer, say) leaves the worker
 receiving tasks it never runs. The first tests drive the watchdog's logic on a simulated clock; the last one
-kills the pool of a real worker under a real bin/demo and waits for a task sent through the broker to run.
+starts the README's bin/demo, checks that it serves with a worker and beat, kills the pool of its real worker,
+waits for a task sent through the broker to run, and stops everything with Ctrl-C.
 """
 
 import os
@@ -11,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -18,7 +20,7 @@ import pytest
 from celery import Celery
 
 from communityops.watchdog import STALLED, WorkerWatch, verdict
-from tests.communityops.test_scripts import clean_env, process_groups
+from tests.communityops.test_scripts import clean_env, log_in, process_groups
 from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,13 +153,22 @@ def wait_for(predicate, *, timeout: float, what: str, output: Path):
     return result
 
 
-def test_demo_restarts_a_worker_whose_pool_was_killed_and_tasks_run_again(tmp_path, migrated_sqlite):
+def test_demo_serves_restarts_a_worker_whose_pool_was_killed_and_stops_everything_on_ctrl_c(
+    tmp_path, migrated_sqlite, collected_static
+):
+    """The README's bin/demo, started once for its three stories (a start is most of the time): it serves, with a
+    worker and beat, a login over plain HTTP; a worker whose pool was killed is restarted and tasks run again;
+    Ctrl-C stops every process it started."""
+    port = free_port()
     var = tmp_path / "var"
     var.mkdir()
+    # An already migrated database and collected static files, as a demo started before leaves them (bin/demo
+    # still runs migrate and collectstatic; a fresh clone's first run is slower).
     shutil.copy(migrated_sqlite, var / "communityops.sqlite3")
+    shutil.copytree(collected_static, var / "staticfiles")
     output = tmp_path / "demo.out"
     env = clean_env(
-        PORT=str(free_port()),
+        PORT=str(port),
         COMMUNITYOPS_VAR_DIR=str(var),
         WEB_CONCURRENCY="1",
         WORKER_PING_SECONDS="2",
@@ -172,6 +183,8 @@ def test_demo_restarts_a_worker_whose_pool_was_killed_and_tasks_run_again(tmp_pa
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            # A shell that starts with SIGINT ignored (a background job's child) cannot trap it; Ctrl-C in
+            # a terminal never reaches such a process anyway, so give bin/demo the terminal's default.
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
     pgids: list[int] = []
@@ -182,12 +195,33 @@ def test_demo_restarts_a_worker_whose_pool_was_killed_and_tasks_run_again(tmp_pa
             what="bin/demo ready",
             output=output,
         )
-        assert demo.poll() is None, output.read_text()[-4000:]
-        pgids = [int(pid) for pid in re.search(r"pids: web=(\d+) worker=(\d+) beat=(\d+)", output.read_text()).groups()]
+        assert demo.poll() is None, f"bin/demo exited ({demo.returncode}):\n{output.read_text()[-4000:]}"
+        text = output.read_text()
+        pgids = [int(pid) for pid in re.search(r"pids: web=(\d+) worker=(\d+) beat=(\d+)", text).groups()]
         worker = pgids[1]
-        # Ready means the worker answered a ping; its watchdog starts now.
 
-        # What the out-of-memory killer does: SIGKILL to the pool processes, the worker's main process stays.
+        # It serves: the URL and a login per role printed, the login page answers, and a login works over plain
+        # HTTP (no secure-only cookies, no redirect); the worker answered the start-up ping and beat started.
+        base_url = f"http://127.0.0.1:{port}/"
+        assert base_url in text
+        for login in ("yunying     yunying123", "kefu        kefu123", "jingli      jingli123", "admin       admin123"):
+            assert login in text
+        with urllib.request.urlopen(base_url + "accounts/login/", timeout=30) as response:
+            assert response.status == 200
+        status, landed = log_in(base_url, "yunying", "yunying123")
+        assert status == 200
+        assert "/accounts/login/" not in landed
+        logs = var / "log"
+        worker_log = logs / "worker.log"
+        assert "ready." in worker_log.read_text()
+        assert re.search(r"Task communityops\.tasks\.ping\[.*\] succeeded", worker_log.read_text())
+        assert "beat: Starting..." in (logs / "beat.log").read_text()
+        groups = process_groups()
+        assert all(pgid in groups for pgid in pgids)
+        assert len(groups[worker]) >= 2  # the worker and its pool
+
+        # Ready means the worker answered a ping; its watchdog starts now. What the out-of-memory killer does:
+        # SIGKILL to the pool processes, the worker's main process stays.
         pool = children_of(worker)
         assert pool, "the worker has no pool processes"
         for pid in pool:
@@ -208,7 +242,6 @@ def test_demo_restarts_a_worker_whose_pool_was_killed_and_tasks_run_again(tmp_pa
         probe.conf.task_serializer = "json"
         with probe.connection_for_write() as connection:
             probe.send_task("communityops.tasks.ping", args=["after the kill"], task_id=task_id, connection=connection)
-        worker_log = var / "log" / "worker.log"
         wait_for(
             lambda: f"ping[{task_id}] succeeded" in worker_log.read_text(),
             timeout=180,
@@ -222,14 +255,16 @@ def test_demo_restarts_a_worker_whose_pool_was_killed_and_tasks_run_again(tmp_pa
         assert re.search(r"bin/demo: the worker stalled: .*; restarting the worker", text)
         assert "bin/demo: worker restarted (pid " in text
         assert "restarting the worker" in worker_log.read_text()
-        assert "the worker is stalled" in (var / "log" / "watchdog.log").read_text()
+        assert "the worker is stalled" in (logs / "watchdog.log").read_text()
         assert demo.poll() is None  # the demo runs on
 
         new_worker = int(re.search(r"worker restarted \(pid (\d+)\)", text).group(1))
         pgids.append(new_worker)
         assert new_worker != worker
-        demo.send_signal(signal.SIGINT)
+
+        demo.send_signal(signal.SIGINT)  # Ctrl-C
         assert demo.wait(timeout=60) == 130
+        assert "Stopped" in output.read_text()
         remaining = process_groups()
         assert [pgid for pgid in pgids if pgid in remaining] == []
     finally:
