@@ -8,13 +8,14 @@ class LivecodesConfig(AppConfig):
 
     def ready(self) -> None:
         from members import panels
-        from members.signals import memberships_changed
+        from members.signals import groups_changed, memberships_changed
 
         from . import receivers
         from .permissions import VIEW_REFERRALS
         from .selectors import member_referrals_panel
 
         memberships_changed.connect(receivers.on_memberships_changed, dispatch_uid="livecodes.memberships_changed")
+        groups_changed.connect(receivers.on_groups_changed, dispatch_uid="livecodes.groups_changed")
         panels.register(
             "member",
             panels.Panel(

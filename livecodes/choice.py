@@ -19,8 +19,9 @@ Two ways to take a place, one rule:
   from the database (memberships and `ScanHold` rows), writes the hold and adds the scan to the image's count.
 
 The snapshot is dropped whenever what it was made of changes (memberships, the pool, its images, the live
-code) and lives at most LIVECODE_POOL_CACHE_SECONDS. Known limit: while Redis is down, the places held in it
-are not seen; the database path then counts memberships and its own holds only.
+code, a group's settings or closing: `receivers`) and lives at most LIVECODE_POOL_CACHE_SECONDS; another
+process's lease of a group just closed lasts at most LEASE_SECONDS. Known limit: while Redis is down, the places
+held in it are not seen; the database path then counts memberships and its own holds only.
 """
 
 from __future__ import annotations

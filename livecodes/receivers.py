@@ -15,6 +15,18 @@ def on_memberships_changed(sender, *, joined=(), ended=(), **kwargs) -> None:
         logging.getLogger(__name__).exception("live codes: reacting to memberships changed failed")
 
 
+def on_groups_changed(sender, *, groups=(), **kwargs) -> None:
+    """members.signals.groups_changed (sent after commit): a group closed, made smaller, made legacy or given
+    another flash end date must not be shown from a cached pool; the live codes pooling it decide from the
+    database again. (Another worker's lease of it lasts at most choice.LEASE_SECONDS.)"""
+    try:
+        slugs = set(PoolEntry.objects.filter(group_id__in=list(groups)).values_list("live_code__slug", flat=True))
+        if slugs:
+            snapshots_drop(slugs)
+    except Exception:  # noqa: BLE001 - the groups are committed; a live code's cache must not undo that
+        logging.getLogger(__name__).exception("live codes: reacting to groups changed failed")
+
+
 def _memberships_changed(*, joined: list, ended: list) -> None:
     from members.models import Membership
 

@@ -13,11 +13,28 @@ phone_shown = Signal()
 # capacity alerts.
 memberships_changed = Signal()
 
+# Groups whose settings changed (capacity, tier, stage, flash end date, closed), sent once the transaction that
+# wrote them has committed, with their ids (kwargs: groups: list of Group ids). Sent for every save of a Group
+# (the app's forms, the admin, closing) and by the groups import (one send per import). Live codes decide from
+# the database again, so a group just closed or made smaller is not shown from a cached pool.
+groups_changed = Signal()
+
+
+def _send_on_commit(signal: Signal, **kwargs) -> None:
+    from django.db import transaction
+
+    transaction.on_commit(lambda: signal.send(sender=None, **kwargs))
+
+
+def send_groups_changed(groups) -> None:
+    """Send `groups_changed` when the current transaction commits (at once outside one)."""
+    groups = list(groups)
+    if groups:
+        _send_on_commit(groups_changed, groups=groups)
+
 
 def send_memberships_changed(*, joined=(), ended=()) -> None:
     """Send `memberships_changed` when the current transaction commits (at once outside one)."""
-    from django.db import transaction
-
     joined, ended = list(joined), list(ended)
     if joined or ended:
-        transaction.on_commit(lambda: memberships_changed.send(sender=None, joined=joined, ended=ended))
+        _send_on_commit(memberships_changed, joined=joined, ended=ended)

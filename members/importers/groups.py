@@ -26,6 +26,7 @@ from imports.writing import (
 )
 
 from ..models import Group
+from ..signals import send_groups_changed
 from . import GROUPS
 from .common import max_length, stored_rows
 
@@ -104,6 +105,8 @@ def groups_import(*, source, **options) -> ImportReport:
         changed &= ~is_new
         return matched, is_new, changed
 
+    updated: list[int] = []  # stored groups this import changed
+
     def write(rows, matched, is_new, changed):
         new = rows[is_new]
         created = new["created_at"].to_numpy()
@@ -126,6 +129,7 @@ def groups_import(*, source, **options) -> ImportReport:
             set_columns.append("created_at")
             values.append(db_datetimes(np.where(keep, stored, incoming).astype("datetime64[us]")))
         update_rows(Group, set_columns, list(zip(*values, ids, strict=True)))
+        updated.extend(ids)
 
     # Checked rows wait in a spill file, then are planned and written a checked chunk at a time.
     with Spill() as spill:
@@ -145,6 +149,7 @@ def groups_import(*, source, **options) -> ImportReport:
                     planned = plan(rows)
                     add_counts(report, *planned[1:])
                     write(rows, *planned)
+            send_groups_changed(updated)  # written by SQL, not by Group.save: no post_save for them
         report.written = True
     return report
 

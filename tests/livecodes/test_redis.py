@@ -2,17 +2,19 @@
 process's file and flushed to the database exactly once; the snapshot dropped when a group fills; the database
 path while Redis is down."""
 
+import io
 import socket
 
 import pytest
 import redis
+from django.core.management import call_command
 from django.utils import timezone
 
 from livecodes import choice
 from livecodes.counting import scans_flush
 from livecodes.models import LiveCode, QRImage, ScanHold
 from members.models import Group, Member
-from members.services import membership_invite, membership_mark_joined
+from members.services import group_close, membership_invite, membership_mark_joined
 
 from .helpers import live_code_with, set_expiry
 
@@ -65,6 +67,23 @@ def test_a_group_that_just_filled_is_dropped_from_the_cached_pool(live_redis, ow
     membership_mark_joined(membership=membership)
     assert live_redis.exists(choice.pool_key("vip")) == 0, "the join dropped the cached pool"
     assert shown() == b.pk
+
+
+def test_a_group_closed_or_made_smaller_is_dropped_from_the_cached_pool(live_redis, owner, tmp_path):
+    live_code_with(owner, [("A", 500, 100), ("B", 500, 100), ("C", 500, 0)], margin=0)
+    a, b, c = (Group.objects.get(code=code) for code in "ABC")
+    assert shown() == a.pk
+    group_close(group=a, closure=Group.Closure.DISSOLVED)
+    assert live_redis.exists(choice.pool_key("vip")) == 0, "closing A dropped the cached pool"
+    assert shown() == b.pk
+    # The groups import writes by SQL (no Group.save): it drops the pool all the same.
+    assert live_redis.exists(choice.pool_key("vip")) == 1
+    path = tmp_path / "groups.csv"
+    path.write_text("code,name,capacity\nB,B群,100\n", encoding="utf-8")
+    call_command("import_groups", str(path), stdout=io.StringIO())
+    assert Group.objects.get(pk=b.pk).capacity == 100
+    assert live_redis.exists(choice.pool_key("vip")) == 0, "the import that filled B dropped the cached pool"
+    assert shown() == c.pk
 
 
 def test_an_image_that_expires_while_cached_is_not_shown(live_redis, owner):
