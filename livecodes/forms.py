@@ -70,4 +70,11 @@ class ReferralForm(forms.Form):
 
     phone = forms.CharField(label=_("Your mobile number"), max_length=30)
     ref = forms.CharField(max_length=32, widget=forms.HiddenInput)
-    image = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=2**62)
+    # Only which QR to show again after the form is sent: a value that is not an image id (an old page, a hand-made
+    # post) shows none, and never costs the newcomer their referral.
+    image = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_image(self) -> int | None:
+        value = self.cleaned_data["image"]
+        is_id = len(value) <= 18 and value.isascii() and value.isdigit() and int(value) > 0
+        return int(value) if is_id else None

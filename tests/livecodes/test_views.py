@@ -70,6 +70,18 @@ def test_the_referral_form_records_the_newcomer_phone(client, operator):
     assert QRImage.objects.get().scans == 1, "posting the form is not another scan"
 
 
+@pytest.mark.parametrize("image", ["abc", "-1", "0", "9" * 30, "9" * 5000, "１２", "1e3"])
+def test_a_tampered_image_field_shows_no_qr_but_keeps_the_referral(client, operator, image):
+    live_code_with(operator, [("A", 500, 0)])
+    token = referral_link_for(Member.objects.create(external_id="R")).token
+    response = client.post("/j/vip/ref/", {"ref": token, "phone": "13800138000", "image": image})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/j/vip/qr/" not in html
+    assert "chuanyao-kefu" in html, "the contact is shown instead"
+    assert Referral.objects.get().phone == "+8613800138000"
+
+
 OPERATOR_PAGES = ["livecodes:livecode-list", "livecodes:livecode-create", "livecodes:reward-list"]
 
 
