@@ -129,7 +129,9 @@ def test_recap_rates_equal_the_rates_service(week):
 
 
 @pytest.mark.parametrize("fixture", ["week", "month"])
-def test_recap_systems_equal_outreach_and_campaigns(request, fixture):
+def test_recap_systems_equal_outreach_and_campaigns(recap_demo, request, fixture):
+    # recap_demo named here, not only reached through getfixturevalue: set up inside the test, it would load the
+    # demo in the test's own transaction, rolled back under the module's next test (which then saw no groups).
     period, doc = request.getfixturevalue(fixture)
     start, end = period.bounds
     systems = {row["key"]: row for row in doc["systems"]}
