@@ -20,7 +20,7 @@ from decimal import Decimal
 import numpy as np
 from django.utils import timezone
 
-from core.dates import current_week_monday, local_midnight, week_bounds, week_name, week_title
+from core.dates import LocalDays, current_week_monday, local_midnight, week_bounds, week_name, week_title
 from members.models import Group, Member
 
 from . import conf
@@ -118,21 +118,12 @@ class SegmentProvider:
 
 
 @dataclass(frozen=True)
-class Period:
+class Period(LocalDays):
     """[start, end) in local days, with a label for people."""
 
     start: date
     end: date  # exclusive
     week: date | None = None  # the Monday, when the period is an ISO week
-
-    @property
-    def bounds(self) -> tuple[datetime, datetime]:
-        return local_midnight(self.start), local_midnight(self.end)
-
-    @property
-    def until(self) -> date:
-        """The last day, inclusive."""
-        return self.end - timedelta(days=1)
 
     @property
     def label(self) -> str:

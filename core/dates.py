@@ -28,6 +28,23 @@ def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone())
 
 
+class LocalDays:
+    """[start, end) in the organisation's local days, for a dataclass with `start` and `end` (exclusive) dates."""
+
+    start: date
+    end: date
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The aware datetimes of [start, end)."""
+        return local_midnight(self.start), local_midnight(self.end)
+
+    @property
+    def until(self) -> date:
+        """The last day, inclusive."""
+        return self.end - timedelta(days=1)
+
+
 def local_date(moment: datetime) -> date:
     return timezone.localtime(moment, zone()).date()
 

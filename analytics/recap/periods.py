@@ -9,9 +9,9 @@ from django.utils import timezone
 from core.dates import (
     FIRST_YEAR,
     LAST_YEAR,
+    LocalDays,
     current_week_monday,
     local_date,
-    local_midnight,
     month_name,
     parse_week,
     week_label,
@@ -27,7 +27,7 @@ class PeriodError(ValueError):
 
 
 @dataclass(frozen=True)
-class RecapPeriod:
+class RecapPeriod(LocalDays):
     kind: str  # WEEK or MONTH
     start: date
     end: date  # exclusive
@@ -35,14 +35,6 @@ class RecapPeriod:
     @property
     def key(self) -> str:
         return week_label(self.start) if self.kind == WEEK else f"{self.start:%Y-%m}"
-
-    @property
-    def bounds(self) -> tuple[datetime, datetime]:
-        return local_midnight(self.start), local_midnight(self.end)
-
-    @property
-    def until(self) -> date:
-        return self.end - timedelta(days=1)
 
     @property
     def label(self) -> str:
