@@ -65,6 +65,26 @@ def test_a_newcomer_who_joins_is_referred_by_the_member_and_earns_the_reward(
     assert (row.due, row.paid) == (Decimal("0"), Decimal("10.00"))
 
 
+def test_matching_many_joins_looks_only_at_those_a_referral_names(operator, django_assert_max_num_queries):
+    """An import joins thousands at once: the match reads them in one query, and only a join whose phone a
+    pending referral holds costs more."""
+    live_code = live_code_with(operator, [("A", 500, 0)])
+    referrer = Member.objects.create(external_id="R")
+    services.referral_record(token=services.referral_link_for(referrer).token, phone="13800138000",
+                             live_code=live_code)  # fmt: skip
+    now = timezone.now()
+    members = Member.objects.bulk_create(Member(external_id=f"M{n}", phone=f"+86139{n:08d}") for n in range(300))
+    newcomer = Member.objects.create(external_id="N", phone="+8613800138000")
+    group = Group.objects.get(code="A")
+    ids = [m.pk for m in Membership.objects.bulk_create(
+        Membership(member=m, group=group, joined_at=now) for m in [*members, newcomer]
+    )]  # fmt: skip
+    with django_assert_max_num_queries(8):
+        assert services.referrals_match(ids, now=now) == 1
+    newcomer.refresh_from_db()
+    assert newcomer.referred_by == referrer
+
+
 def test_an_existing_customer_or_the_referrer_themself_is_not_a_newcomer(operator, django_capture_on_commit_callbacks):
     live_code = live_code_with(operator, [("A", 500, 0), ("B", 500, 0)])
     a, b = Group.objects.get(code="A"), Group.objects.get(code="B")
