@@ -10,6 +10,8 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.dates import local_date
+
 from ..filters import MemberFilter
 from ..models import Group, Member, Membership, SavedSelection
 from ..permissions import DELETE_ANY_SELECTION
@@ -137,7 +139,7 @@ def membership_end(*, membership: Membership, status: str, reason: str = "", at=
     if membership.joined_at and at < membership.joined_at:
         raise ValidationError(
             _("%(member)s joined %(group)s on %(joined)s: they cannot have left before.")
-            % {"member": membership.member, "group": membership.group, "joined": membership.joined_at.date()}
+            % {"member": membership.member, "group": membership.group, "joined": local_date(membership.joined_at)}
         )
     membership.status, membership.left_at, membership.reason = status, at, reason[:200]
     membership.save(update_fields=["status", "left_at", "reason"])

@@ -90,11 +90,15 @@ def test_operator_creates_a_campaign(client, operator):
 
 def test_operator_creates_a_weekly_series(client, operator):
     group = GroupFactory()
+    # A Thursday at least two days ahead: the warm-up's steps are all still ahead, so they become reminders
+    # (a fixed first date stops making any once its three weeks are behind the day the suite runs).
+    today = timezone.localdate()
+    first_thursday = today + dt.timedelta(days=(3 - today.weekday() - 2) % 7 + 2)
     response = login(client, operator).post(
         reverse("campaigns:series-create"),
         {
             "code": "VIP", "name": "VIP周四", "weekday": 3, "start_time": "10:00", "duration_hours": "12",
-            "preview_days_before": 1, "preview_time": "12:00", "first_date": "2026-12-03", "weeks": 3,
+            "preview_days_before": 1, "preview_time": "12:00", "first_date": first_thursday.isoformat(), "weeks": 3,
             "groups": [group.pk], "gmv_target": "80000", "loss_cap": "500", "landing_url": "",
             "owner": operator.pk, "playbook": shipped_playbook("weekly-warm-up").pk,
         },

@@ -185,16 +185,6 @@ def test_demo_groups_move_for_different_reasons(demo):
     assert nc[-1][0] < max(nc[0][0], nc[1][0])  # 南充: core members leave
 
 
-def test_demo_saved_selections_each_hold_members(demo):
-    from members.models import SavedSelection
-    from members.selections import selection_members
-
-    selections = list(SavedSelection.objects.all())
-    assert len(selections) == 4
-    for selection in selections:
-        assert selection_members(selection).exists(), selection.name
-
-
 def test_demo_has_two_agents_calling_sichuan_pharmacies_with_yesterdays_numbers(demo):
     from campaigns.models import Reminder
     from outreach.models import CallList, Response, Script

@@ -97,16 +97,18 @@ def test_operators_create_and_edit_groups_with_errors_beside_the_fields(client, 
     assert set(response.context["form"].errors) == {"flash_ends_on"}
     assert 'invalid-feedback d-block">' in response.content.decode()  # said beside the field
     assert not Group.objects.filter(code="VIP9").exists()
-    response = client.post(url, {**base, "flash_ends_on": "2026-12-24"})
+    # An end date ahead of whatever day the suite runs: one already past is refused (a fixed date would be).
+    ends_on = timezone.localdate() + timedelta(days=30)
+    response = client.post(url, {**base, "flash_ends_on": ends_on.isoformat()})
     group = Group.objects.get(code="VIP9")
     assert response.url == reverse("members:group-detail", args=[group.pk])
     assert (group.tier, group.capacity, group.owner) == ("flash", 200, operator)
-    assert group.flash_ends_on == date(2026, 12, 24)
+    assert group.flash_ends_on == ends_on
 
     for _ in range(3):
         MembershipFactory(group=group)
     edit = reverse("members:group-edit", args=[group.pk])
-    response = client.post(edit, {**base, "tier": "daily", "capacity": "2", "flash_ends_on": "2026-12-24"})
+    response = client.post(edit, {**base, "tier": "daily", "capacity": "2", "flash_ends_on": ends_on.isoformat()})
     assert response.status_code == 400
     form = response.context["form"]
     assert set(form.errors) == {"capacity", "flash_ends_on"}

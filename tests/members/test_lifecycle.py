@@ -68,6 +68,14 @@ def test_leaving_before_joining_is_refused():
     assert Membership.objects.get(pk=membership.pk).status == "active"
 
 
+def test_leaving_before_joining_names_the_shanghai_day_of_the_join():
+    """Joined at 00:10 on 1 December in Shanghai (16:10 UTC on 30 November): the refusal names 1 December."""
+    joined_at = dt.datetime(2026, 11, 30, 16, 10, tzinfo=dt.UTC)
+    membership = Membership.objects.create(member=MemberFactory(), group=GroupFactory(), joined_at=joined_at)
+    with pytest.raises(ValidationError, match="on 2026-12-01: they cannot have left before"):
+        membership_end(membership=membership, status="left", at=joined_at - dt.timedelta(minutes=5))
+
+
 def test_a_membership_ends_only_as_left_or_removed():
     with pytest.raises(ValueError, match="left or removed"):
         membership_end(membership=active(MemberFactory(), GroupFactory()), status="active")
