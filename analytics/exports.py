@@ -4,13 +4,14 @@ a group's name or code is text, never a formula."""
 
 import csv
 import io
-from datetime import datetime
 
 import xlsxwriter
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import spreadsheets
+from core.dates import local_minute_text
 from core.money import XLSX_FORMAT
 
 from .metrics import METRIC_LABELS
@@ -67,7 +68,7 @@ def ranking_xlsx(ranking: Ranking) -> HttpResponse:
     total = book.add_format({"bold": True, "top": 1})
     title = _("Group ranking %(period)s") % {"period": ranking.period.label}
     spreadsheets.write_cell(sheet, 0, 0, title, book.add_format({"bold": True}))
-    when = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
+    when = local_minute_text(timezone.now())
     spreadsheets.write_cell(sheet, 1, 0, _("Generated %(when)s") % {"when": when})
     header_row = 3
     for j, header in enumerate(_headers()):

@@ -49,6 +49,11 @@ def local_date(moment: datetime) -> date:
     return timezone.localtime(moment, zone()).date()
 
 
+def local_minute_text(moment: datetime) -> str:
+    """'2026-12-01 08:10': the moment to the minute in the organisation's zone, for messages and file headers."""
+    return timezone.localtime(moment, zone()).strftime("%Y-%m-%d %H:%M")
+
+
 def parse_week(text: str) -> date:
     """'2026-W02' -> the Monday of that ISO week. ValueError when it is not such a week (or out of range)."""
     match = WEEK_RE.match(text.strip())

@@ -21,6 +21,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.dates import local_minute_text
+
 from .. import segments
 from ..models import Group, Membership
 from ..signals import send_memberships_changed
@@ -120,7 +122,9 @@ def legacy_reorganise(*, group: Group, action: str, target: Group | None = None,
     ending = Membership.objects.filter(pk__in=plan.ending)
     latest = ending.aggregate(latest=Max("joined_at"))["latest"]
     if latest and latest > at:
-        raise ValidationError(_("A member joined after %(at)s: they cannot have left before.") % {"at": at})
+        raise ValidationError(
+            _("A member joined after %(at)s: they cannot have left before.") % {"at": local_minute_text(at)}
+        )
     ending.update(status=Membership.Status.LEFT, left_at=at, reason=_reason(action, target)[:200])
     opened = Membership.objects.bulk_create(
         Membership(member_id=member_id, group=target, status=Membership.Status.ACTIVE, joined_at=at)

@@ -2,7 +2,7 @@
 campaigns, the group form, ending or moving a membership from the group page, the legacy wizard (merge,
 move the core members, dissolve) keeping every membership and order attribution, promotion to a KOC group."""
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -220,6 +220,15 @@ def test_legacy_merge_into_a_group_without_room_writes_nothing(legacy_world):
         services.legacy_reorganise(group=legacy, action=MERGE, target=target)
     assert list(Membership.objects.order_by("pk").values_list("pk", "status", "group_id")) == before
     assert not Group.objects.get(pk=legacy.pk).is_closed
+
+
+def test_a_dissolve_dated_before_a_join_is_refused_naming_the_shanghai_time(legacy_world):
+    legacy = legacy_world["legacy"]
+    Membership.objects.open().filter(group=legacy).update(joined_at=datetime(2026, 12, 1, 0, 30, tzinfo=UTC))
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        services.legacy_reorganise(group=legacy, action=DISSOLVE, at=datetime(2026, 11, 30, 16, 10, tzinfo=UTC))
+    assert "A member joined after 2026-12-01 00:10: they cannot have left before." in refused.value.messages
+    assert Membership.objects.open().filter(group=legacy).count() == 5
 
 
 def test_legacy_dissolve_ends_every_membership_and_closes_the_group(legacy_world, django_capture_on_commit_callbacks):
