@@ -33,7 +33,7 @@ def _memberships_changed(*, joined: list, ended: list) -> None:
     from .services import referrals_match  # here, not at start-up: it loads the phone parser and Pillow
 
     ids = joined + ended
-    group_ids = Membership.objects.filter(pk__in=ids).values("group_id")
+    group_ids = Membership.objects.with_ids(ids).values("group_id")
     slugs = set(PoolEntry.objects.filter(group_id__in=group_ids).values_list("live_code__slug", flat=True))
     if slugs:
         snapshots_drop(slugs)

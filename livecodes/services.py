@@ -157,9 +157,11 @@ def referrals_match(membership_ids, *, now: dt.datetime | None = None) -> int:
     # Only the joins whose phone a pending referral holds are looked at one by one: an import joins tens of
     # thousands of members at once, and a query each made the import wait minutes for this.
     pending_phones = Referral.objects.filter(newcomer__isnull=True).values("phone")
-    joined = Membership.objects.filter(
-        pk__in=list(membership_ids), member__phone__in=pending_phones, member__referred_by__isnull=True
-    ).select_related("member")
+    joined = (
+        Membership.objects.with_ids(membership_ids)
+        .filter(member__phone__in=pending_phones, member__referred_by__isnull=True)
+        .select_related("member")
+    )
     matched = 0
     for membership in joined:
         member = membership.member

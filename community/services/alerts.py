@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from campaigns.models import Reminder
@@ -52,7 +53,7 @@ def alerts_for_changes(*, joined: Iterable[int] = (), ended: Iterable[int] = (),
     joined, ended = list(joined), list(ended)
     core_left_alerts(membership_ids=ended, now=now)
     welcome_on_join(membership_ids=joined, now=now)
-    group_ids = set(Membership.objects.filter(pk__in=joined + ended).values_list("group_id", flat=True))
+    group_ids = set(Membership.objects.with_ids(joined + ended).values_list("group_id", flat=True))
     group_thresholds_check(group_ids=group_ids, now=now)
 
 
@@ -73,9 +74,9 @@ def core_left_alerts(*, membership_ids: Iterable[int], now: dt.datetime) -> int:
     """A member who was core in the group just before leaving it: the group's owner is told the same day (to
     call them back). Removed members (the group's own decision) and moves raise nothing. Returns how many new."""
     left = list(
-        Membership.objects.filter(
-            pk__in=list(membership_ids), status=Membership.Status.LEFT, left_at__gte=now - RECENT
-        ).select_related("group__owner", "member")
+        Membership.objects.with_ids(membership_ids)
+        .filter(status=Membership.Status.LEFT, left_at__gte=now - RECENT)
+        .select_related("group__owner", "member")
     )
     moved = _moves(left)
     left = [membership for membership in left if membership.pk not in moved]
@@ -137,30 +138,48 @@ def group_thresholds_check(*, group_ids: Iterable[int], now: dt.datetime) -> int
     created = 0
     counts = defaultdict(lambda: {"open": 0, "active": 0})
     ids = list(group_ids)
-    for group_id, status in Membership.objects.open().filter(group_id__in=ids).values_list("group_id", "status"):
-        counts[group_id]["open"] += 1
-        counts[group_id]["active"] += status == Membership.Status.ACTIVE
-    for group in Group.objects.filter(pk__in=ids).select_related("owner"):
-        open_count, active_count = counts[group.pk]["open"], counts[group.pk]["active"]
+    per_group = (
+        Membership.objects.open()
+        .filter(group_id__in=ids)
+        .values("group_id")
+        .annotate(open=Count("pk"), active=Count("pk", filter=Q(status=Membership.Status.ACTIVE)))
+        .order_by()
+    )
+    for row in per_group:
+        counts[row["group_id"]] = {"open": row["open"], "active": row["active"]}
+    pairs = []  # (group, kind, crossed now) for each threshold that applies
+    for group in Group.objects.filter(pk__in=ids).select_related("owner").order_by("pk"):
         for kind in GroupThreshold.Kind.values:
-            crossed = _crossed(group, kind, open_count=open_count, active_count=active_count)
-            if crossed is None:
+            crossed = _crossed(group, kind, **_counts(counts, group))
+            if crossed is not None:
+                pairs.append((group, kind, crossed))
+    # One read of every state; only a threshold crossed or dropped back under is written, under its row's lock
+    # (an import changes hundreds of groups at once: a transaction per threshold was most of its wait).
+    GroupThreshold.objects.bulk_create(
+        [GroupThreshold(group=group, kind=kind) for group, kind, _crossed_now in pairs], ignore_conflicts=True
+    )
+    stored = {(t.group_id, t.kind): t.is_crossed for t in GroupThreshold.objects.filter(group_id__in=ids)}
+    with transaction.atomic():  # groups in id order: two checks at once take the locks in the same order
+        for group, kind, crossed in pairs:
+            if stored[group.pk, kind] == crossed:
                 continue
-            with transaction.atomic():
-                GroupThreshold.objects.get_or_create(group=group, kind=kind)
-                state = GroupThreshold.objects.select_for_update().get(group=group, kind=kind)
-                if crossed == state.is_crossed:
-                    continue
-                state.is_crossed = crossed
-                if crossed:
-                    state.crossings += 1
-                    title, text = _threshold_text(group, kind, open_count=open_count, active_count=active_count)
-                    created += _reminder(
-                        key=f"community:{kind}:g{group.pk}:{state.crossings}",
-                        group=group, kind=Reminder.Kind.CUSTOM, title=title, text=text, now=now,
-                    )  # fmt: skip
-                state.save(update_fields=["is_crossed", "crossings"])
+            state = GroupThreshold.objects.select_for_update().get(group=group, kind=kind)
+            if crossed == state.is_crossed:
+                continue
+            state.is_crossed = crossed
+            if crossed:
+                state.crossings += 1
+                title, text = _threshold_text(group, kind, **_counts(counts, group))
+                created += _reminder(
+                    key=f"community:{kind}:g{group.pk}:{state.crossings}",
+                    group=group, kind=Reminder.Kind.CUSTOM, title=title, text=text, now=now,
+                )  # fmt: skip
+            state.save(update_fields=["is_crossed", "crossings"])
     return created
+
+
+def _counts(counts: dict, group: Group) -> dict[str, int]:
+    return {"open_count": counts[group.pk]["open"], "active_count": counts[group.pk]["active"]}
 
 
 def welcome_text(group: Group) -> str:
@@ -174,9 +193,11 @@ def welcome_on_join(*, membership_ids: Iterable[int], now: dt.datetime) -> int:
     group's welcome message. Later joins the same day are added to it while it is open; once done, a new one
     is made for those who join after. Returns how many reminders are new."""
     joined = defaultdict(list)
-    for membership in Membership.objects.filter(
-        pk__in=list(membership_ids), status=Membership.Status.ACTIVE, joined_at__gte=now - RECENT
-    ).select_related("group__owner", "member"):
+    for membership in (
+        Membership.objects.with_ids(membership_ids)
+        .filter(status=Membership.Status.ACTIVE, joined_at__gte=now - RECENT)
+        .select_related("group__owner", "member")
+    ):
         joined[membership.group].append(str(membership.member))
     created = 0
     day = local_date(now)
