@@ -135,7 +135,6 @@ def _threshold_text(group: Group, kind: str, *, open_count: int, active_count: i
 def group_thresholds_check(*, group_ids: Iterable[int], now: dt.datetime) -> int:
     """Tell each group's owner when it crosses 90 % of its capacity or the scan-join limit: once per crossing
     (dropping back under resets it). Returns how many reminders are new."""
-    created = 0
     counts = defaultdict(lambda: {"open": 0, "active": 0})
     ids = list(group_ids)
     per_group = (
@@ -159,6 +158,7 @@ def group_thresholds_check(*, group_ids: Iterable[int], now: dt.datetime) -> int
         [GroupThreshold(group=group, kind=kind) for group, kind, _crossed_now in pairs], ignore_conflicts=True
     )
     stored = {(t.group_id, t.kind): t.is_crossed for t in GroupThreshold.objects.filter(group_id__in=ids)}
+    reminders = []
     with transaction.atomic():  # groups in id order: two checks at once take the locks in the same order
         for group, kind, crossed in pairs:
             if stored[group.pk, kind] == crossed:
@@ -170,12 +170,15 @@ def group_thresholds_check(*, group_ids: Iterable[int], now: dt.datetime) -> int
             if crossed:
                 state.crossings += 1
                 title, text = _threshold_text(group, kind, **_counts(counts, group))
-                created += _reminder(
-                    key=f"community:{kind}:g{group.pk}:{state.crossings}",
-                    group=group, kind=Reminder.Kind.CUSTOM, title=title, text=text, now=now,
-                )  # fmt: skip
+                reminders.append(Reminder(
+                    key=f"community:{kind}:g{group.pk}:{state.crossings}", group=group, kind=Reminder.Kind.CUSTOM,
+                    title=title[:200], text=text, assignee=group.owner, due_at=now, next_attempt_at=now,
+                ))  # fmt: skip
             state.save(update_fields=["is_crossed", "crossings"])
-    return created
+        existing = set(Reminder.objects.filter(key__in=[r.key for r in reminders]).values_list("key", flat=True))
+        new = [reminder for reminder in reminders if reminder.key not in existing]
+        Reminder.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
+    return len(new)
 
 
 def _counts(counts: dict, group: Group) -> dict[str, int]:
