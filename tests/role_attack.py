@@ -46,6 +46,19 @@ def assert_posts_refused(client: Client, posts: list[tuple[str, str, dict]]) -> 
         assert database_state() == before, name
 
 
+def assert_posts_go_through(
+    client: Client, posts: list[tuple[str, str, dict]], *, statuses=(302,), unchanged=()
+) -> None:
+    """The operator's side of `assert_posts_refused`: each post is answered with one of `statuses` and changes
+    the database, except the posts named in `unchanged` (they show or apply what already exists)."""
+    for name, url, data in posts:
+        before = database_state()
+        response = post_with_token(client, url, data)
+        assert response.status_code in statuses, (name, response.status_code)
+        if name not in unchanged:
+            assert database_state() != before, name
+
+
 PATH_ARGUMENTS = {"int": "1", "slug": "vip", "str": "x", "path": "x"}
 
 
