@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.dates import local_minute_text
 from core.money import to_money, yuan
 from members.models import Group
 
@@ -33,7 +34,10 @@ def check_basics(campaign: Campaign, items: list[CampaignItem], *, now) -> list[
         problems.append(Problem("no_groups", _("The campaign runs in no group.")))
     if campaign.ends_at <= now:
         problems.append(
-            Problem("ended", _("The campaign's end (%(end)s) has passed.") % {"end": _local(campaign.ends_at)})
+            Problem(
+                "ended",
+                _("The campaign's end (%(end)s) has passed.") % {"end": local_minute_text(campaign.ends_at)},
+            )
         )
     return problems
 
@@ -154,7 +158,13 @@ def check_overlaps(campaign: Campaign) -> list[Problem]:
         Problem(
             "group_overlap",
             _("Group %(group)s is already in campaign %(code)s “%(name)s” (%(start)s – %(end)s), which overlaps.")
-            % {"group": group, "code": code, "name": name, "start": _local(start), "end": _local(end)},
+            % {
+                "group": group,
+                "code": code,
+                "name": name,
+                "start": local_minute_text(start),
+                "end": local_minute_text(end),
+            },  # fmt: skip
         )
         for group, code, name, start, end in others
     ]
@@ -171,10 +181,6 @@ def campaign_problems(campaign: Campaign, *, now=None) -> list[Problem]:
         *check_loss(campaign, items),
         *check_overlaps(campaign),
     ]
-
-
-def _local(moment) -> str:
-    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
 
 
 def campaign_groups_check(groups: Iterable[Group]) -> None:
